@@ -1,0 +1,173 @@
+"""`backhaul` command line: plan routes from a problem file and print a readable summary.
+
+Errors in the input end with one line naming the file, line and field, and exit status 2; a plan
+that fails the independent validator exits with status 1 (it would be a solver bug).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from optimizer.errors import BackhaulError
+from optimizer.io.problem_json import load_problem
+from optimizer.io.solution_json import result_to_dict
+from optimizer.routing.problem import RoutingProblem
+from optimizer.routing.result import RoutingResult, SolveStatus
+from optimizer.routing.solve import solve
+from optimizer.routing.validate import validate
+
+app = typer.Typer(help="Backhaul: reverse-logistics optimisation for e-commerce returns.", no_args_is_help=True)
+MAX_TIME_LIMIT_S = 24 * 3600.0
+
+
+@app.callback()
+def _main() -> None:
+    """Backhaul: pickup routing, processing-center assignment and what-if planning for returns."""
+
+
+def _clock(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def _money(cents: float) -> str:
+    return f"{cents / 100:,.2f}"
+
+
+def write_json_atomically(path: Path, document: object) -> None:
+    """Write JSON next to `path` and rename it into place, so a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
+        json.dump(document, handle, indent=2)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(handle.name, path)
+
+
+def _print_summary(console: Console, problem: RoutingProblem, result: RoutingResult) -> None:
+    routes = Table(title="Routes", show_lines=False)
+    for column in ("courier", "stops", "leaves", "returns", "km", "hours", "peak load", "cost"):
+        routes.add_column(column, justify="left" if column == "courier" else "right")
+    for route in result.routes:
+        courier = problem.couriers[problem.courier_index[route.courier_id]]
+        loads = [route.load_at_start] + [stop.load_after for stop in route.stops]
+        peak = max(
+            amount / limit
+            for load in loads
+            for amount, limit in zip(load.as_tuple(), courier.capacity.as_tuple(), strict=True)
+            if limit
+        )
+        routes.add_row(
+            route.courier_id,
+            str(len(route.stops)),
+            _clock(route.start_s),
+            _clock(route.end_s),
+            f"{route.distance_m / 1000:.1f}",
+            f"{route.duration_s / 3600:.2f}",
+            f"{peak:.0%}",
+            _money(route.cost.total_cents),
+        )
+    console.print(routes)
+    served = len(problem.requests) - len(result.unassigned)
+    kpis = Table(title="Plan", show_header=False)
+    kpis.add_column(justify="left")
+    kpis.add_column(justify="right")
+    cost = result.cost
+    for label, value in (
+        ("status", result.status.value),
+        ("pickups served", f"{served} of {len(problem.requests)}"),
+        ("couriers used", f"{len(result.routes)} of {len(problem.couriers)}"),
+        ("distance", f"{result.distance_m / 1000:.1f} km"),
+        ("courier time", f"{result.duration_s / 3600:.2f} h"),
+        ("cost: distance", _money(cost.distance_cents)),
+        ("cost: time", _money(cost.duration_cents)),
+        ("cost: fixed", _money(cost.fixed_cents)),
+        ("cost: penalties", _money(cost.penalty_cents)),
+        ("cost: total", _money(cost.total_cents)),
+        ("solve time", f"{result.runtime_s:.2f} s"),
+        (
+            "first solution",
+            "none" if result.first_solution_s is None else f"{result.first_solution_s:.2f} s",
+        ),
+    ):
+        kpis.add_row(label, value)
+    console.print(kpis)
+    if result.unassigned:
+        left_out = Table(title="Unassigned")
+        for column in ("request", "reason", "detail"):
+            left_out.add_column(column)
+        for item in result.unassigned:
+            left_out.add_row(item.request_id, item.reason.value, item.detail)
+        console.print(left_out)
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+
+
+@app.command()
+def route(
+    problem_file: Annotated[Path, typer.Argument(metavar="PROBLEM.json", help="Problem file (docs/formats.md).")],
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            "--time-limit", min=0.1, max=MAX_TIME_LIMIT_S, help="Wall-clock seconds, model building included."
+        ),
+    ] = 10.0,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Search seed (same seed + solution limit: same plan).")
+    ] = 0,
+    out: Annotated[Path | None, typer.Option("--out", metavar="SOLUTION.json", help="Write the solution here.")] = None,
+    solution_limit: Annotated[
+        int | None, typer.Option("--solution-limit", min=1, help="Stop after this many solutions (deterministic).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print only errors.")] = False,
+) -> None:
+    """Plan courier routes for the pickups in PROBLEM.json and print routes, KPIs and unassigned requests."""
+    console = Console(quiet=quiet)
+    errors = Console(stderr=True)
+    try:
+        problem = load_problem(problem_file)
+    except BackhaulError as error:
+        errors.print(f"error: {error}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    show_progress = console.is_terminal and not quiet
+    with Progress(
+        TextColumn("[bold]solving[/] {task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not show_progress,
+    ) as progress:
+        task = progress.add_task("no plan yet", total=time_limit)
+
+        def report(elapsed: float, cost_cents: float) -> None:
+            progress.update(task, completed=elapsed, description=f"best cost {_money(cost_cents)}")
+
+        try:
+            result = solve(
+                problem, time_limit_s=time_limit, seed=seed, solution_limit=solution_limit, on_progress=report
+            )
+        except BackhaulError as error:
+            errors.print(f"error: {problem_file}: {error}", markup=False, highlight=False)
+            raise typer.Exit(2) from None
+    _print_summary(console, problem, result)
+    problems = validate(problem, result)
+    if out is not None:
+        write_json_atomically(out, result_to_dict(result))
+        console.print(f"solution written to {out}")
+    if problems:
+        for message in problems:
+            errors.print(f"invalid plan: {message}", markup=False, highlight=False)
+        raise typer.Exit(1)
+    console.print("[green]validated:[/] every route respects windows, shifts, capacities and skills")
+    if result.status is SolveStatus.NO_SOLUTION:
+        raise typer.Exit(1)

@@ -1,0 +1,235 @@
+"""Domain model: frozen dataclasses with units in their field names, validated on construction.
+
+Times are integer seconds from the planning day's midnight, weights grams, volumes cubic
+centimetres, money cents. Construction raises `ValidationError` naming the offending field, so a
+bad value never reaches the solver.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from optimizer.errors import ValidationError
+
+DEFAULT_SKILLS: frozenset[str] = frozenset({"bulky", "two_person", "fragile", "high_value", "tail_lift"})
+"""Skill vocabulary used when a problem does not declare its own."""
+
+
+def _require_int(name: str, value: object, *, minimum: int = 0) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(name, f"must be an integer, got {value!r}")
+    if value < minimum:
+        raise ValidationError(name, f"must be >= {minimum}, got {value}")
+
+
+def _require_id(name: str, value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(name, f"must be a non-empty string, got {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A point in WGS84 degrees."""
+
+    lat: float
+    lon: float
+
+    def __post_init__(self) -> None:
+        for name, value, bound in (("lat", self.lat, 90.0), ("lon", self.lon, 180.0)):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise ValidationError(name, f"must be a finite number, got {value!r}")
+            if not -bound <= value <= bound:
+                raise ValidationError(name, f"must be within [-{bound:g}, {bound:g}], got {value}")
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """A closed interval [start_s, end_s] in which a service may start (or a shift runs)."""
+
+    start_s: int
+    end_s: int
+
+    def __post_init__(self) -> None:
+        _require_int("start_s", self.start_s)
+        _require_int("end_s", self.end_s)
+        if self.end_s < self.start_s:
+            raise ValidationError("end_s", f"window ends ({self.end_s}) before it starts ({self.start_s})")
+
+    def contains(self, t_s: int) -> bool:
+        return self.start_s <= t_s <= self.end_s
+
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    """An amount in each capacity dimension a vehicle has."""
+
+    weight_g: int = 0
+    volume_cm3: int = 0
+    parcels: int = 0
+
+    DIMENSIONS = ("weight_g", "volume_cm3", "parcels")
+
+    def __post_init__(self) -> None:
+        for name in self.DIMENSIONS:
+            _require_int(name, getattr(self, name))
+
+    def as_tuple(self) -> tuple[int, int, int]:
+        return (self.weight_g, self.volume_cm3, self.parcels)
+
+    def __add__(self, other: Load) -> Load:
+        return Load(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
+
+    def exceeded_dimensions(self, capacity: Load) -> tuple[str, ...]:
+        """Names of the dimensions in which this load is larger than `capacity`."""
+        return tuple(
+            name
+            for name, amount, limit in zip(self.DIMENSIONS, self.as_tuple(), capacity.as_tuple(), strict=True)
+            if amount > limit
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Parcel:
+    """`count` identical parcels of the given unit weight and volume."""
+
+    weight_g: int
+    volume_cm3: int
+    count: int = 1
+
+    def __post_init__(self) -> None:
+        _require_int("weight_g", self.weight_g)
+        _require_int("volume_cm3", self.volume_cm3)
+        _require_int("count", self.count, minimum=1)
+
+    @property
+    def load(self) -> Load:
+        return Load(self.weight_g * self.count, self.volume_cm3 * self.count, self.count)
+
+
+def total_load(parcels: Iterable[Parcel]) -> Load:
+    """The summed load of parcel lines."""
+    result = Load()
+    for parcel in parcels:
+        result = result + parcel.load
+    return result
+
+
+def _check_windows(windows: tuple[TimeWindow, ...]) -> None:
+    if not windows:
+        raise ValidationError("time_windows", "at least one window is required")
+    for i, window in enumerate(windows):
+        if not isinstance(window, TimeWindow):
+            raise ValidationError(f"time_windows[{i}]", "must be a TimeWindow")
+        if i and window.start_s <= windows[i - 1].end_s:
+            raise ValidationError(f"time_windows[{i}]", "windows must be sorted by start and must not overlap or touch")
+
+
+def _check_skills(name: str, skills: frozenset[str]) -> None:
+    for skill in skills:
+        _require_id(name, skill)
+
+
+@dataclass(frozen=True, slots=True)
+class PickupRequest:
+    """A doorstep pickup: collect `parcels` inside one of `time_windows`.
+
+    For an exchange, `delivery_parcels` (the replacement item) leave the depot on the courier's
+    vehicle and are handed over at the same stop. An optional request (`mandatory=False`) may be
+    left out at a cost of `penalty_cents`; a mandatory one is left out only if it cannot be served.
+    """
+
+    id: str
+    location: Location
+    time_windows: tuple[TimeWindow, ...]
+    service_s: int
+    parcels: tuple[Parcel, ...]
+    delivery_parcels: tuple[Parcel, ...] = ()
+    required_skills: frozenset[str] = field(default_factory=frozenset)
+    mandatory: bool = True
+    penalty_cents: int = 0
+
+    def __post_init__(self) -> None:
+        _require_id("id", self.id)
+        _check_windows(self.time_windows)
+        _require_int("service_s", self.service_s)
+        if not self.parcels:
+            raise ValidationError("parcels", "a pickup collects at least one parcel")
+        _check_skills("required_skills", self.required_skills)
+        if not isinstance(self.mandatory, bool):
+            raise ValidationError("mandatory", f"must be true or false, got {self.mandatory!r}")
+        _require_int("penalty_cents", self.penalty_cents)
+        if self.mandatory and self.penalty_cents:
+            raise ValidationError("penalty_cents", "only an optional request (mandatory=false) has a penalty")
+
+    @property
+    def pickup_load(self) -> Load:
+        return total_load(self.parcels)
+
+    @property
+    def delivery_load(self) -> Load:
+        return total_load(self.delivery_parcels)
+
+    @property
+    def is_exchange(self) -> bool:
+        return bool(self.delivery_parcels)
+
+
+@dataclass(frozen=True, slots=True)
+class Depot:
+    """Where couriers start and end their shifts (and where exchange items are loaded)."""
+
+    id: str
+    location: Location
+
+    def __post_init__(self) -> None:
+        _require_id("id", self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Courier:
+    """A courier with a vehicle: shift, capacity, skills and costs.
+
+    `speed_factor` scales speed: travel time is ``round(duration_s / speed_factor)`` (0.8 is a
+    slower vehicle). `locked_stop_ids` are requests this courier has already served or is serving,
+    in order: a re-plan keeps them as the first stops of its route.
+    """
+
+    id: str
+    start_depot_id: str
+    end_depot_id: str
+    shift: TimeWindow
+    capacity: Load
+    skills: frozenset[str] = field(default_factory=frozenset)
+    fixed_cost_cents: int = 0
+    cost_per_km_cents: int = 0
+    cost_per_hour_cents: int = 0
+    max_route_duration_s: int | None = None
+    speed_factor: float = 1.0
+    locked_stop_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _require_id("id", self.id)
+        _require_id("start_depot_id", self.start_depot_id)
+        _require_id("end_depot_id", self.end_depot_id)
+        _check_skills("skills", self.skills)
+        for name in ("fixed_cost_cents", "cost_per_km_cents", "cost_per_hour_cents"):
+            _require_int(name, getattr(self, name))
+        if self.max_route_duration_s is not None:
+            _require_int("max_route_duration_s", self.max_route_duration_s, minimum=1)
+        factor = self.speed_factor
+        if isinstance(factor, bool) or not isinstance(factor, int | float) or not math.isfinite(factor):
+            raise ValidationError("speed_factor", f"must be a finite number, got {factor!r}")
+        if not 0.05 <= factor <= 20:
+            raise ValidationError("speed_factor", f"must be within [0.05, 20], got {factor}")
+        if len(set(self.locked_stop_ids)) != len(self.locked_stop_ids):
+            raise ValidationError("locked_stop_ids", "a request appears twice")
+
+    @property
+    def duration_limit_s(self) -> int:
+        """The longest route this courier may drive: its max duration, capped by its shift."""
+        shift_length = self.shift.end_s - self.shift.start_s
+        if self.max_route_duration_s is None:
+            return shift_length
+        return min(shift_length, self.max_route_duration_s)

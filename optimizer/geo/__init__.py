@@ -1,0 +1,1 @@
+"""Geography: travel matrices between locations (straight-line now, road networks later)."""

@@ -1,0 +1,405 @@
+"""Solve a pickup-routing problem with OR-Tools routing (the only module that imports it).
+
+Model: one start and one end node per courier (so an unused courier costs nothing even when its
+depots differ), one node per request that some courier can serve. Time dimension with waiting,
+windows and shifts; per-vehicle travel times (speed factor); capacity dimensions for weight,
+volume and parcel count, where an exchange's delivery load is on board from the start depot until
+its stop; allowed vehicles from skills; every request in a disjunction, so a request that cannot
+be served is dropped instead of failing the solve; locked prefixes fixed on the next variables.
+After the search, a repair pass inserts what the search dropped but can be served, and every
+request still out gets a reason checked against the final routes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from optimizer.domain import Load
+from optimizer.errors import InfeasibleError, ValidationError
+from optimizer.routing.insertion import cheapest_insertion
+from optimizer.routing.problem import COST_UNITS_PER_CENT, RoutingProblem
+from optimizer.routing.reasons import Screening, explain_unassigned, screen_requests
+from optimizer.routing.result import (
+    CostBreakdown,
+    Route,
+    RoutingResult,
+    SolveStatus,
+    Stop,
+    Unassigned,
+    UnassignedReason,
+)
+from optimizer.routing.schedule import RouteSchedule, evaluate_route, route_cost_units
+
+ProgressCallback = Callable[[float, float], None]
+"""Called with (seconds elapsed, best cost in cents) each time the search finds a better plan."""
+
+_SEARCH_SHARE = 0.97
+"""Share of the time limit given to the search; model building and reporting take the rest."""
+
+_STATUS = routing_enums_pb2.RoutingSearchStatus
+
+
+def solve(
+    problem: RoutingProblem,
+    *,
+    time_limit_s: float,
+    seed: int = 0,
+    solution_limit: int | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> RoutingResult:
+    """Plan routes for `problem` within `time_limit_s` seconds of wall time, model building included.
+
+    `seed` permutes the order in which requests enter the model: OR-Tools' routing search has no
+    random seed, so this is what changes its trajectory. With `solution_limit` the search stops
+    after that many solutions, which makes the result independent of machine speed.
+    """
+    started = time.perf_counter()
+    if not time_limit_s > 0:
+        raise ValidationError("time_limit_s", f"must be positive, got {time_limit_s}")
+    if solution_limit is not None and solution_limit < 1:
+        raise ValidationError("solution_limit", f"must be >= 1, got {solution_limit}")
+    _check_locked_prefixes(problem)
+    warm_routes, warnings = _feasible_warm_start(problem)
+    screenings = screen_requests(problem)
+    locked = {r for prefix in problem.locked_requests for r in prefix}
+    modelled = [r for r, s in enumerate(screenings) if s.reason is None or r in locked]
+    order = np.random.default_rng(seed).permutation(len(modelled))
+    modelled = [modelled[i] for i in order]
+
+    model = _Model(problem, modelled, screenings)
+    deadline = started + _SEARCH_SHARE * time_limit_s
+    tracker = _Progress(model, started, on_progress)
+    routes, status = model.search(warm_routes, deadline - time.perf_counter(), solution_limit, tracker)
+    if routes is None:
+        routes = {v: list(prefix) for v, prefix in enumerate(problem.locked_requests) if prefix}
+        unassigned = [
+            Unassigned(problem.requests[r].id, UnassignedReason.NO_SOLUTION_IN_TIME, "the search found no plan")
+            for r in range(len(problem.requests))
+            if r not in locked
+        ]
+        return _result(problem, routes, unassigned, SolveStatus.NO_SOLUTION, started, tracker, warnings)
+    served = {r for route in routes.values() for r in route}
+    missing = [r for r in range(len(problem.requests)) if r not in served]
+    _repair(problem, routes, missing, screenings)
+    served = {r for route in routes.values() for r in route}
+    unassigned = [explain_unassigned(problem, routes, r, screenings[r]) for r in missing if r not in served]
+    return _result(problem, routes, unassigned, status, started, tracker, warnings)
+
+
+def _check_locked_prefixes(problem: RoutingProblem) -> None:
+    for v, prefix in enumerate(problem.locked_requests):
+        if not prefix:
+            continue
+        courier = problem.couriers[v]
+        for r in prefix:
+            missing = problem.requests[r].required_skills - courier.skills
+            if missing:
+                raise InfeasibleError(
+                    f"courier {courier.id!r}: locked stop {problem.requests[r].id!r} needs skills "
+                    f"{', '.join(sorted(missing))} the courier lacks"
+                )
+        schedule = evaluate_route(problem, v, prefix)
+        if not schedule.feasible:
+            raise InfeasibleError(
+                f"courier {courier.id!r}: locked stops cannot be served in order "
+                f"({', '.join(sorted(schedule.violations))})"
+            )
+
+
+def _feasible_warm_start(problem: RoutingProblem) -> tuple[dict[int, list[int]], tuple[str, ...]]:
+    """The initial routes that are feasible, as index lists; a warning for each one dropped."""
+    routes: dict[int, list[int]] = {}
+    warnings = []
+    for courier_id, stops in problem.initial_routes.items():
+        v = problem.courier_index[courier_id]
+        route = [problem.request_index[s] for s in stops]
+        schedule = evaluate_route(problem, v, route)
+        if schedule.feasible:
+            routes[v] = route
+        else:
+            warnings.append(
+                f"initial route of courier {courier_id!r} ignored: {', '.join(sorted(schedule.violations))}"
+            )
+    for v, prefix in enumerate(problem.locked_requests):
+        if prefix and v not in routes:
+            routes[v] = list(prefix)
+    return routes, tuple(warnings)
+
+
+class _Progress:
+    """Counts solutions and reports improvements to the caller's callback."""
+
+    def __init__(self, model: _Model, started: float, callback: ProgressCallback | None) -> None:
+        self.model = model
+        self.started = started
+        self.callback = callback
+        self.solutions = 0
+        self.first_solution_s: float | None = None
+        self.best = float("inf")
+
+    def __call__(self) -> None:
+        elapsed = time.perf_counter() - self.started
+        self.solutions += 1
+        if self.first_solution_s is None:
+            self.first_solution_s = elapsed
+        cost = self.model.routing.CostVar().Value() / COST_UNITS_PER_CENT
+        if cost < self.best:
+            self.best = cost
+            if self.callback is not None:
+                self.callback(elapsed, cost)
+
+
+class _Model:
+    """The OR-Tools routing model of a problem restricted to `modelled` requests."""
+
+    def __init__(self, problem: RoutingProblem, modelled: Sequence[int], screenings: Sequence[Screening]) -> None:
+        self.problem = problem
+        self.modelled = list(modelled)
+        n_vehicles = len(problem.couriers)
+        self.n_vehicles = n_vehicles
+        points = np.array(
+            [problem.start_point(v) for v in range(n_vehicles)]
+            + [problem.end_point(v) for v in range(n_vehicles)]
+            + [problem.request_point(r) for r in self.modelled],
+            dtype=np.int64,
+        )
+        self.manager = pywrapcp.RoutingIndexManager(
+            len(points), n_vehicles, list(range(n_vehicles)), list(range(n_vehicles, 2 * n_vehicles))
+        )
+        self.routing = pywrapcp.RoutingModel(self.manager)
+        self._points = points
+        self._add_costs()
+        self._add_time()
+        self._add_capacities()
+        self._add_requests(screenings)
+
+    def _node_matrix(self, base: np.ndarray) -> np.ndarray:
+        """`base` over the model's nodes, with start-to-end of the same courier free (an unused courier)."""
+        matrix = base[np.ix_(self._points, self._points)]
+        v = np.arange(self.n_vehicles)
+        matrix[v, v + self.n_vehicles] = 0
+        return matrix
+
+    def _add_costs(self) -> None:
+        problem = self.problem
+        distance = self._node_matrix(problem.matrix.distance_m)
+        per_m = COST_UNITS_PER_CENT // 1000
+        callbacks: dict[int, int] = {}
+        for v, courier in enumerate(problem.couriers):
+            rate = courier.cost_per_km_cents
+            if rate not in callbacks:
+                callbacks[rate] = self.routing.RegisterTransitMatrix((distance * (rate * per_m)).tolist())
+            self.routing.SetArcCostEvaluatorOfVehicle(callbacks[rate], v)
+            self.routing.SetFixedCostOfVehicle(courier.fixed_cost_cents * COST_UNITS_PER_CENT, v)
+
+    def _add_time(self) -> None:
+        problem = self.problem
+        service = np.zeros(len(self._points), dtype=np.int64)
+        service[2 * self.n_vehicles :] = [problem.requests[r].service_s for r in self.modelled]
+        callbacks: dict[float, int] = {}
+        transits = []
+        for v, courier in enumerate(problem.couriers):
+            factor = courier.speed_factor
+            if factor not in callbacks:
+                matrix = self._node_matrix(problem.travel_s(v)) + service[:, None]
+                matrix[np.arange(self.n_vehicles), np.arange(self.n_vehicles) + self.n_vehicles] = 0
+                callbacks[factor] = self.routing.RegisterTransitMatrix(matrix.tolist())
+            transits.append(callbacks[factor])
+        horizon = max(c.shift.end_s for c in problem.couriers)
+        self.routing.AddDimensionWithVehicleTransits(transits, horizon, horizon, False, "time")
+        self.time = self.routing.GetDimensionOrDie("time")
+        per_s = COST_UNITS_PER_CENT // 3600
+        for v, courier in enumerate(problem.couriers):
+            for index in (self.routing.Start(v), self.routing.End(v)):
+                self.time.CumulVar(index).SetRange(courier.shift.start_s, courier.shift.end_s)
+            self.time.SetSpanUpperBoundForVehicle(courier.duration_limit_s, v)
+            self.time.SetSpanCostCoefficientForVehicle(courier.cost_per_hour_cents * per_s, v)
+            self.routing.AddVariableMinimizedByFinalizer(self.time.CumulVar(self.routing.End(v)))
+        for m, r in enumerate(self.modelled):
+            windows = problem.requests[r].time_windows
+            cumul = self.time.CumulVar(self.manager.NodeToIndex(2 * self.n_vehicles + m))
+            cumul.SetRange(windows[0].start_s, windows[-1].end_s)
+            for before, after in itertools.pairwise(windows):
+                cumul.RemoveInterval(before.end_s + 1, after.start_s - 1)
+
+    def _add_capacities(self) -> None:
+        problem = self.problem
+        solver = self.routing.solver()
+        offset = 2 * self.n_vehicles
+        for d, name in enumerate(Load.DIMENSIONS):
+            pickup = np.zeros(len(self._points), dtype=np.int64)
+            delivery = np.zeros(len(self._points), dtype=np.int64)
+            pickup[offset:] = problem.pickup_loads[self.modelled, d] if self.modelled else []
+            delivery[offset:] = problem.delivery_loads[self.modelled, d] if self.modelled else []
+            if not pickup.any() and not delivery.any():
+                continue
+            capacity = [int(c) for c in problem.capacities[:, d]]
+            if not delivery.any():
+                callback = self.routing.RegisterUnaryTransitVector(pickup.tolist())
+                self.routing.AddDimensionWithVehicleCapacity(callback, 0, capacity, True, name)
+                continue
+            # Exchanges: `loaded` counts deliveries handed over so far; `onboard` starts at the
+            # route's total deliveries (tied to loaded's end value) and changes by pickup - delivery.
+            loaded_cb = self.routing.RegisterUnaryTransitVector(delivery.tolist())
+            self.routing.AddDimensionWithVehicleCapacity(loaded_cb, 0, capacity, True, f"{name}_delivered")
+            onboard_cb = self.routing.RegisterUnaryTransitVector((pickup - delivery).tolist())
+            self.routing.AddDimensionWithVehicleCapacity(onboard_cb, 0, capacity, False, name)
+            loaded = self.routing.GetDimensionOrDie(f"{name}_delivered")
+            onboard = self.routing.GetDimensionOrDie(name)
+            for v in range(self.n_vehicles):
+                solver.Add(onboard.CumulVar(self.routing.Start(v)) == loaded.CumulVar(self.routing.End(v)))
+
+    def _add_requests(self, screenings: Sequence[Screening]) -> None:
+        problem = self.problem
+        big = self._mandatory_penalty()
+        locked_to = {r: v for v, prefix in enumerate(problem.locked_requests) for r in prefix}
+        for m, r in enumerate(self.modelled):
+            index = self.manager.NodeToIndex(2 * self.n_vehicles + m)
+            allowed = [locked_to[r]] if r in locked_to else list(screenings[r].couriers)
+            if len(allowed) < self.n_vehicles:
+                self.routing.VehicleVar(index).SetValues([-1, *allowed])
+            request = problem.requests[r]
+            self.routing.AddDisjunction([index], big if request.mandatory else problem.penalty_units(r))
+
+    def _mandatory_penalty(self) -> int:
+        """A penalty above what serving any single request can add, so dropping one never pays."""
+        problem = self.problem
+        longest_m = int(problem.matrix.distance_m.max(initial=0))
+        worst = max(
+            c.fixed_cost_cents * COST_UNITS_PER_CENT
+            + c.cost_per_km_cents * (COST_UNITS_PER_CENT // 1000) * 2 * longest_m
+            + c.cost_per_hour_cents * (COST_UNITS_PER_CENT // 3600) * (c.shift.end_s - c.shift.start_s)
+            for c in problem.couriers
+        )
+        optional = max((problem.penalty_units(r) for r in range(len(problem.requests))), default=0)
+        cap = 2**62 // (len(problem.requests) + 2)
+        return int(min(2 * worst + optional + 1, cap))
+
+    def _index(self, request: int) -> int:
+        return int(self.manager.NodeToIndex(2 * self.n_vehicles + self._model_position[request]))
+
+    def search(
+        self,
+        warm_routes: dict[int, list[int]],
+        seconds: float,
+        solution_limit: int | None,
+        tracker: _Progress,
+    ) -> tuple[dict[int, list[int]] | None, SolveStatus]:
+        """Run the search; return the routes as request indices per courier, and the status."""
+        params = pywrapcp.DefaultRoutingSearchParameters()
+        params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+        params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+        params.time_limit.FromMilliseconds(max(10, int(seconds * 1000)))
+        if solution_limit is not None:
+            params.solution_limit = solution_limit
+        self._model_position = {r: m for m, r in enumerate(self.modelled)}
+        routing = self.routing
+        routing.CloseModelWithParameters(params)
+        routing.AddAtSolutionCallback(tracker)
+        locks = [[self._index(r) for r in prefix] for prefix in self.problem.locked_requests]
+        for v, chain in enumerate(locks):
+            previous = routing.Start(v)
+            for index in chain:
+                routing.NextVar(previous).SetValue(index)
+                previous = index
+        initial = None
+        if warm_routes:
+            initial = routing.ReadAssignmentFromRoutes(
+                [[self._index(r) for r in warm_routes.get(v, [])] for v in range(self.n_vehicles)], True
+            )
+        if initial is not None:
+            solution = routing.SolveFromAssignmentWithParameters(initial, params)
+        else:
+            if any(locks):
+                routing.ApplyLocksToAllVehicles(locks, False)
+            solution = routing.SolveWithParameters(params)
+        if solution is None:
+            return None, SolveStatus.NO_SOLUTION
+        routes: dict[int, list[int]] = {}
+        for v in range(self.n_vehicles):
+            index = solution.Value(routing.NextVar(routing.Start(v)))
+            route = []
+            while not routing.IsEnd(index):
+                route.append(self.modelled[self.manager.IndexToNode(index) - 2 * self.n_vehicles])
+                index = solution.Value(routing.NextVar(index))
+            if route:
+                routes[v] = route
+        optimal = routing.status() == _STATUS.ROUTING_OPTIMAL
+        return routes, SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE
+
+
+def _repair(
+    problem: RoutingProblem, routes: dict[int, list[int]], missing: list[int], screenings: Sequence[Screening]
+) -> None:
+    """Insert dropped requests where a feasible insertion exists (mandatory always, optional if cheaper)."""
+    for r in sorted(missing, key=lambda r: not problem.requests[r].mandatory):
+        if screenings[r].reason is not None:
+            continue
+        best = cheapest_insertion(problem, routes, r, screenings[r].couriers).best
+        if best is None:
+            continue
+        if problem.requests[r].mandatory or best.added_units < problem.penalty_units(r):
+            routes.setdefault(best.courier, []).insert(best.position, r)
+
+
+def _route(problem: RoutingProblem, schedule: RouteSchedule) -> Route:
+    distance, duration, fixed = route_cost_units(problem, schedule)
+    stops = []
+    for k, r in enumerate(schedule.requests):
+        request = problem.requests[r]
+        stops.append(
+            Stop(
+                request.id,
+                schedule.arrivals_s[k],
+                schedule.service_starts_s[k],
+                schedule.service_starts_s[k] + request.service_s,
+                Load(*schedule.loads_after[k]),
+            )
+        )
+    per_cent = COST_UNITS_PER_CENT
+    return Route(
+        problem.couriers[schedule.courier].id,
+        schedule.start_s,
+        schedule.end_s,
+        schedule.distance_m,
+        Load(*schedule.load_at_start),
+        tuple(stops),
+        CostBreakdown(distance / per_cent, duration / per_cent, fixed / per_cent),
+    )
+
+
+def _result(
+    problem: RoutingProblem,
+    routes: dict[int, list[int]],
+    unassigned: list[Unassigned],
+    status: SolveStatus,
+    started: float,
+    tracker: _Progress,
+    warnings: tuple[str, ...],
+) -> RoutingResult:
+    built = []
+    for v in sorted(routes):
+        schedule = evaluate_route(problem, v, routes[v])
+        if not schedule.feasible:
+            raise InfeasibleError(
+                f"internal error: route of courier {problem.couriers[v].id!r} breaks "
+                f"{', '.join(sorted(schedule.violations))}"
+            )
+        built.append(_route(problem, schedule))
+    penalty = sum(problem.requests[problem.request_index[u.request_id]].penalty_cents for u in unassigned)
+    cost = sum((route.cost for route in built), CostBreakdown()) + CostBreakdown(penalty_cents=float(penalty))
+    return RoutingResult(
+        status,
+        tuple(built),
+        tuple(sorted(unassigned, key=lambda u: problem.request_index[u.request_id])),
+        cost,
+        time.perf_counter() - started,
+        tracker.first_solution_s,
+        tracker.solutions,
+        warnings,
+    )
