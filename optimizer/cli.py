@@ -171,3 +171,7 @@ def route(
     console.print("[green]validated:[/] every route respects windows, shifts, capacities and skills")
     if result.status is SolveStatus.NO_SOLUTION:
         raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    app()

@@ -137,12 +137,17 @@ def _strings(node: _Node, key: str) -> frozenset[str]:
     return frozenset(_str(item, path) for item, path in node.items(key, required=False))
 
 
+def _json_field(field: str) -> str:
+    """A domain field path spelt as in the JSON (``locked_stop_ids[0]`` -> ``locked_stops[0]``)."""
+    return re.sub(r"[A-Za-z_]+", lambda m: _JSON_NAMES.get(m.group(0), m.group(0)), field)
+
+
 def _domain(path: str, build: Callable[[], T]) -> T:
     """Construct a domain object, re-labelling its validation error with the JSON path."""
     try:
         return build()
     except ValidationError as error:
-        name = _JSON_NAMES.get(error.field, error.field)
+        name = _json_field(error.field)
         raise ValidationError(f"{path}.{name}" if path else name, error.reason) from None
 
 
@@ -264,7 +269,7 @@ def problem_from_dict(data: object) -> RoutingProblem:
         for courier_id in list(routes.value):
             initial[courier_id] = tuple(_str(item, p) for item, p in routes.items(courier_id))
     root.done()
-    return RoutingProblem(depots, couriers, requests, matrix, skills, initial)
+    return _domain("", lambda: RoutingProblem(depots, couriers, requests, matrix, skills, initial))
 
 
 def _pointer(field: str) -> str:

@@ -1,0 +1,55 @@
+"""`backhaul route`: a readable summary, a valid solution file, and clean errors with exit status 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from optimizer.cli import app
+from optimizer.io.problem_json import load_problem
+
+SAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "pickups_pingshan_sample.json"
+runner = CliRunner()
+
+
+def test_route_prints_routes_kpis_and_writes_the_solution(tmp_path: Path) -> None:
+    out = tmp_path / "plan" / "solution.json"
+    result = runner.invoke(app, ["route", str(SAMPLE), "--time-limit", "1", "--seed", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    for text in ("Routes", "pickups served", "cost: total", "validated"):
+        assert text in result.output
+    solution = json.loads(out.read_text())
+    assert solution["status"] in {"feasible", "optimal"}
+    served = sum(len(route["stops"]) for route in solution["routes"])
+    assert served + len(solution["unassigned"]) == len(load_problem(SAMPLE).requests)
+    assert solution["cost"]["total_cents"] > 0
+    assert not list(out.parent.glob(".solution.json.*")), "temporary file left behind"
+
+
+def test_bad_problem_file_exits_2_with_one_line_and_no_traceback(tmp_path: Path) -> None:
+    data = json.loads(SAMPLE.read_text())
+    data["couriers"][0]["capacity"]["parcels"] = -1
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data, indent=1))
+    completed = subprocess.run(
+        [sys.executable, "-m", "optimizer.cli", "route", str(bad), "--time-limit", "1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert "Traceback" not in completed.stderr
+    assert f"{bad}:" in completed.stderr
+    assert "couriers[0].capacity.parcels: must be >= 0" in completed.stderr
+
+
+def test_missing_file_and_bad_flags_exit_2(tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["route", str(tmp_path / "nope.json")])
+    assert missing.exit_code == 2
+    assert "cannot read" in missing.output
+    negative = runner.invoke(app, ["route", str(SAMPLE), "--time-limit", "-3"])
+    assert negative.exit_code == 2
