@@ -75,10 +75,10 @@ def problems(draw: st.DrawFn) -> RoutingProblem:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-@given(problems())
-def test_every_plan_is_valid_and_accounts_for_every_request(problem: RoutingProblem) -> None:
+@given(problems(), st.integers(0, 3))
+def test_every_plan_is_valid_and_accounts_for_every_request(problem: RoutingProblem, seed: int) -> None:
     try:
-        result = solve(problem, time_limit_s=2.0, solution_limit=30)
+        result = solve(problem, time_limit_s=2.0, seed=seed, solution_limit=30)
     except InfeasibleError:
         assume(False)
         raise

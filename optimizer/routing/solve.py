@@ -36,12 +36,15 @@ from optimizer.routing.result import (
 from optimizer.routing.schedule import RouteSchedule, evaluate_route, route_cost_units
 
 ProgressCallback = Callable[[float, float], None]
-"""Called with (seconds elapsed, best cost in cents) each time the search finds a better plan."""
+"""Called with (seconds elapsed, best cost in cents as the search sees it) on each better plan."""
 
 _SEARCH_SHARE = 0.97
 """Share of the time limit given to the search; model building and reporting take the rest."""
 
 _STATUS = routing_enums_pb2.RoutingSearchStatus
+
+SEED_NOISE = 0.005
+"""Largest relative change a non-zero seed makes to an arc's distance cost in the search."""
 
 
 def solve(
@@ -54,9 +57,12 @@ def solve(
 ) -> RoutingResult:
     """Plan routes for `problem` within `time_limit_s` seconds of wall time, model building included.
 
-    `seed` permutes the order in which requests enter the model: OR-Tools' routing search has no
-    random seed, so this is what changes its trajectory. With `solution_limit` the search stops
-    after that many solutions, which makes the result independent of machine speed.
+    OR-Tools' routing search has no random seed, and it is blind to the order of the nodes, so
+    `seed` acts on the costs it sees: seed 0 searches the exact objective; any other seed adds a
+    fixed pseudo-random perturbation of at most ``SEED_NOISE`` to each arc's distance cost, which
+    leads the search to other local optima (reported costs are always the exact ones). With
+    `solution_limit` the search stops after that many solutions, so the result no longer depends
+    on machine speed.
     """
     started = time.perf_counter()
     if not time_limit_s > 0:
@@ -68,10 +74,7 @@ def solve(
     screenings = screen_requests(problem)
     locked = {r for prefix in problem.locked_requests for r in prefix}
     modelled = [r for r, s in enumerate(screenings) if s.reason is None or r in locked]
-    order = np.random.default_rng(seed).permutation(len(modelled))
-    modelled = [modelled[i] for i in order]
-
-    model = _Model(problem, modelled, screenings)
+    model = _Model(problem, modelled, screenings, seed)
     deadline = started + _SEARCH_SHARE * time_limit_s
     tracker = _Progress(model, started, on_progress)
     routes, status = model.search(warm_routes, deadline - time.perf_counter(), solution_limit, tracker)
@@ -157,7 +160,9 @@ class _Progress:
 class _Model:
     """The OR-Tools routing model of a problem restricted to `modelled` requests."""
 
-    def __init__(self, problem: RoutingProblem, modelled: Sequence[int], screenings: Sequence[Screening]) -> None:
+    def __init__(
+        self, problem: RoutingProblem, modelled: Sequence[int], screenings: Sequence[Screening], seed: int
+    ) -> None:
         self.problem = problem
         self.modelled = list(modelled)
         n_vehicles = len(problem.couriers)
@@ -173,7 +178,7 @@ class _Model:
         )
         self.routing = pywrapcp.RoutingModel(self.manager)
         self._points = points
-        self._add_costs()
+        self._add_costs(seed)
         self._add_time()
         self._add_capacities()
         self._add_requests(screenings)
@@ -185,15 +190,19 @@ class _Model:
         matrix[v, v + self.n_vehicles] = 0
         return matrix
 
-    def _add_costs(self) -> None:
+    def _add_costs(self, seed: int) -> None:
         problem = self.problem
-        distance = self._node_matrix(problem.matrix.distance_m)
+        distance = self._node_matrix(problem.matrix.distance_m).astype(np.float64)
+        if seed:
+            noise = np.random.default_rng(seed).uniform(-SEED_NOISE, SEED_NOISE, size=distance.shape)
+            distance *= 1.0 + noise
         per_m = COST_UNITS_PER_CENT // 1000
         callbacks: dict[int, int] = {}
         for v, courier in enumerate(problem.couriers):
             rate = courier.cost_per_km_cents
             if rate not in callbacks:
-                callbacks[rate] = self.routing.RegisterTransitMatrix((distance * (rate * per_m)).tolist())
+                arc_units = np.rint(distance * (rate * per_m)).astype(np.int64)
+                callbacks[rate] = self.routing.RegisterTransitMatrix(arc_units.tolist())
             self.routing.SetArcCostEvaluatorOfVehicle(callbacks[rate], v)
             self.routing.SetFixedCostOfVehicle(courier.fixed_cost_cents * COST_UNITS_PER_CENT, v)
 
