@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from unittest.mock import patch
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from optimizer.domain import Load, TimeWindow
 from optimizer.errors import InfeasibleError
+from optimizer.routing import solve as solve_module
 from optimizer.routing.problem import RoutingProblem
 from optimizer.routing.result import SolveStatus
 from optimizer.routing.solve import solve
@@ -75,10 +77,12 @@ def problems(draw: st.DrawFn) -> RoutingProblem:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-@given(problems(), st.integers(0, 3))
-def test_every_plan_is_valid_and_accounts_for_every_request(problem: RoutingProblem, seed: int) -> None:
+@given(problems(), st.integers(0, 3), st.booleans())
+def test_every_plan_is_valid_and_accounts_for_every_request(problem: RoutingProblem, seed: int, exact: bool) -> None:
     try:
-        result = solve(problem, time_limit_s=2.0, seed=seed, solution_limit=30)
+        # Both load models: exact exchange tracking (small models) and the conservative one (large).
+        with patch.object(solve_module, "EXACT_EXCHANGE_LIMIT", 200 if exact else 0):
+            result = solve(problem, time_limit_s=2.0, seed=seed, solution_limit=30)
     except InfeasibleError:
         assume(False)
         raise

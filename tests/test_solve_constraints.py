@@ -243,3 +243,23 @@ def test_requests_that_cannot_be_served_never_fail_the_solve() -> None:
     result = solve_valid(problem)
     assert stops(result) == {"c1": ["ok"]}
     assert {u.request_id for u in result.unassigned} == {"needs-crane", "too-early"}
+
+
+def test_large_models_keep_exchanges_feasible_with_the_conservative_load_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from optimizer.routing import solve as solve_module
+
+    monkeypatch.setattr(solve_module, "EXACT_EXCHANGE_LIMIT", 0)
+    problem = plane_problem(
+        {"D": (0, 0)},
+        [courier("c1", capacity=Load(10_000, 1_000_000, 100))],
+        [
+            (request("pickup", weight_g=8_000), (100, 0)),
+            (request("exchange", weight_g=2_000, delivery_weight_g=8_000), (200, 0)),
+        ],
+    )
+    result = solve_valid(problem)
+    # The search model counts 18 kg and keeps one stop out; the exact repair pass puts it back.
+    assert [s.request_id for s in result.routes[0].stops] == ["exchange", "pickup"]
+    assert not result.unassigned

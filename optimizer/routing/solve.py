@@ -14,6 +14,7 @@ a reason checked against the final routes.
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from collections.abc import Callable, Sequence
 
@@ -76,8 +77,8 @@ def solve(
     on machine speed.
     """
     started = time.perf_counter()
-    if not time_limit_s > 0:
-        raise ValidationError("time_limit_s", f"must be positive, got {time_limit_s}")
+    if not 0 < time_limit_s < math.inf:
+        raise ValidationError("time_limit_s", f"must be a positive number of seconds, got {time_limit_s}")
     if solution_limit is not None and solution_limit < 1:
         raise ValidationError("solution_limit", f"must be >= 1, got {solution_limit}")
     _check_locked_prefixes(problem)
@@ -99,6 +100,7 @@ def solve(
         return _result(problem, routes, unassigned, SolveStatus.NO_SOLUTION, started, tracker, warnings)
     served = {r for route in routes.values() for r in route}
     missing = [r for r in range(len(problem.requests)) if r not in served]
+    missing += _restore_feasibility(problem, routes)
     _repair(problem, routes, missing, screenings)
     served = {r for route in routes.values() for r in route}
     unassigned = [explain_unassigned(problem, routes, r, screenings[r]) for r in missing if r not in served]
@@ -189,6 +191,7 @@ class _Model:
         )
         self.routing = pywrapcp.RoutingModel(self.manager)
         self._points = points
+        self._locked = {r for prefix in problem.locked_requests for r in prefix}
         self._add_costs(seed)
         self._add_time()
         self._add_capacities()
@@ -260,7 +263,10 @@ class _Model:
                 continue
             capacity = [int(c) for c in problem.capacities[:, d]]
             if not delivery.any() or len(self.modelled) > EXACT_EXCHANGE_LIMIT:
-                # Exact without exchanges; with them, conservative: the route's whole load counts.
+                # Exact without exchanges; with them, conservative: the route's whole load counts,
+                # except a locked stop's delivery (handed over before any stop the search places).
+                locked = [offset + m for m, r in enumerate(self.modelled) if r in self._locked]
+                delivery[locked] = 0
                 callback = self.routing.RegisterUnaryTransitVector((pickup + delivery).tolist())
                 self.routing.AddDimensionWithVehicleCapacity(callback, 0, capacity, True, name)
                 continue
@@ -361,6 +367,21 @@ def _milliseconds_until(deadline: float) -> int:
     return max(10, int((deadline - time.perf_counter()) * 1000))
 
 
+def _restore_feasibility(problem: RoutingProblem, routes: dict[int, list[int]]) -> list[int]:
+    """Take stops out of any route the exact check rejects; return them (a safety net).
+
+    The search's load model is exact or conservative, so this should find nothing; it guards the
+    corner where a locked prefix carries the later stops' exchange items.
+    """
+    removed: list[int] = []
+    for v, route in routes.items():
+        first = len(problem.locked_requests[v])
+        while len(route) > first and not evaluate_route(problem, v, route).feasible:
+            heaviest = max(range(first, len(route)), key=lambda k: int(problem.delivery_loads[route[k]].sum()))
+            removed.append(route.pop(heaviest))
+    return removed
+
+
 def _repair(
     problem: RoutingProblem, routes: dict[int, list[int]], missing: list[int], screenings: Sequence[Screening]
 ) -> None:
@@ -411,7 +432,7 @@ def _result(
     warnings: tuple[str, ...],
 ) -> RoutingResult:
     built = []
-    for v in sorted(routes):
+    for v in sorted(v for v, route in routes.items() if route):
         schedule = evaluate_route(problem, v, routes[v])
         if not schedule.feasible:
             raise InfeasibleError(
