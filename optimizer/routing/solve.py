@@ -38,7 +38,7 @@ from optimizer.routing.result import (
 from optimizer.routing.schedule import RouteSchedule, evaluate_route, route_cost_units
 
 ProgressCallback = Callable[[float, float], None]
-"""Called with (seconds elapsed, best cost in cents as the search sees it) on each better plan."""
+"""Called on each plan the search finds with (seconds elapsed, best cost in cents as the search sees it)."""
 
 _SEARCH_SHARE = 0.97
 """Share of the time limit given to the search; model building and reporting take the rest."""
@@ -163,11 +163,9 @@ class _Progress:
         self.solutions += 1
         if self.first_solution_s is None:
             self.first_solution_s = elapsed
-        cost = self.model.routing.CostVar().Value() / COST_UNITS_PER_CENT
-        if cost < self.best:
-            self.best = cost
-            if self.callback is not None:
-                self.callback(elapsed, cost)
+        self.best = min(self.best, self.model.routing.CostVar().Value() / COST_UNITS_PER_CENT)
+        if self.callback is not None:
+            self.callback(elapsed, self.best)
 
 
 class _Model:
