@@ -17,11 +17,19 @@ DEFAULT_SKILLS: frozenset[str] = frozenset({"bulky", "two_person", "fragile", "h
 """Skill vocabulary used when a problem does not declare its own."""
 
 
-def _require_int(name: str, value: object, *, minimum: int = 0) -> None:
+MAX_AMOUNT = 10**12
+"""Largest weight, volume, count or money amount accepted (keeps solver arithmetic in 64 bits)."""
+MAX_TIME_S = 10**7
+"""Largest time of day or duration accepted, in seconds (about 115 days)."""
+MAX_RATE_CENTS = 10**7
+"""Largest cost per km or per hour accepted, in cents."""
+
+
+def _require_int(name: str, value: object, *, minimum: int = 0, maximum: int = MAX_AMOUNT) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(name, f"must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValidationError(name, f"must be >= {minimum}, got {value}")
+    if not minimum <= value <= maximum:
+        raise ValidationError(name, f"must be within [{minimum}, {maximum}], got {value}")
 
 
 def _require_id(name: str, value: object) -> None:
@@ -52,8 +60,8 @@ class TimeWindow:
     end_s: int
 
     def __post_init__(self) -> None:
-        _require_int("start_s", self.start_s)
-        _require_int("end_s", self.end_s)
+        _require_int("start_s", self.start_s, maximum=MAX_TIME_S)
+        _require_int("end_s", self.end_s, maximum=MAX_TIME_S)
         if self.end_s < self.start_s:
             raise ValidationError("end_s", f"window ends ({self.end_s}) before it starts ({self.start_s})")
 
@@ -153,7 +161,7 @@ class PickupRequest:
     def __post_init__(self) -> None:
         _require_id("id", self.id)
         _check_windows(self.time_windows)
-        _require_int("service_s", self.service_s)
+        _require_int("service_s", self.service_s, maximum=MAX_TIME_S)
         if not self.parcels:
             raise ValidationError("parcels", "a pickup collects at least one parcel")
         _check_skills("required_skills", self.required_skills)
@@ -214,10 +222,11 @@ class Courier:
         _require_id("start_depot_id", self.start_depot_id)
         _require_id("end_depot_id", self.end_depot_id)
         _check_skills("skills", self.skills)
-        for name in ("fixed_cost_cents", "cost_per_km_cents", "cost_per_hour_cents"):
-            _require_int(name, getattr(self, name))
+        _require_int("fixed_cost_cents", self.fixed_cost_cents)
+        for name in ("cost_per_km_cents", "cost_per_hour_cents"):
+            _require_int(name, getattr(self, name), maximum=MAX_RATE_CENTS)
         if self.max_route_duration_s is not None:
-            _require_int("max_route_duration_s", self.max_route_duration_s, minimum=1)
+            _require_int("max_route_duration_s", self.max_route_duration_s, minimum=1, maximum=MAX_TIME_S)
         factor = self.speed_factor
         if isinstance(factor, bool) or not isinstance(factor, int | float) or not math.isfinite(factor):
             raise ValidationError("speed_factor", f"must be a finite number, got {factor!r}")

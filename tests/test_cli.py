@@ -44,7 +44,7 @@ def test_bad_problem_file_exits_2_with_one_line_and_no_traceback(tmp_path: Path)
     assert completed.returncode == 2
     assert "Traceback" not in completed.stderr
     assert f"{bad}:" in completed.stderr
-    assert "couriers[0].capacity.parcels: must be >= 0" in completed.stderr
+    assert "couriers[0].capacity.parcels: must be within [0, " in completed.stderr
 
 
 def test_missing_file_and_bad_flags_exit_2(tmp_path: Path) -> None:

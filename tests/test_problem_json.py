@@ -81,13 +81,18 @@ def _error_for(tmp_path: Path, mutate: Any) -> str:
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda d: d["couriers"][2]["capacity"].update(weight_g=-5), "couriers[2].capacity.weight_g: must be >= 0"),
+        (
+            lambda d: d["couriers"][2]["capacity"].update(weight_g=-5),
+            "couriers[2].capacity.weight_g: must be within [0, ",
+        ),
         (
             lambda d: d["requests"][3]["time_windows"][0].update(start="15:00", end="13:00"),
             "requests[3].time_windows[0].end: window ends",
         ),
         (lambda d: d["requests"][1].update(skills=["bulkyy"]), "requests[1].skills: unknown skill 'bulkyy'"),
         (lambda d: d["requests"][4].update(lat=123.0), "requests[4].lat: must be within [-90, 90]"),
+        (lambda d: d["requests"][4]["parcels"][0].update(weight_g=10**30), "requests[4].parcels[0].weight_g"),
+        (lambda d: d["couriers"][3].update(cost_per_km_cents=10**9), "couriers[3].cost_per_km_cents"),
         (lambda d: d["requests"][4].pop("service_s"), "requests[4].service_s: is required"),
         (lambda d: d["requests"][5].update(service_s="long"), "requests[5].service_s: must be an integer"),
         (lambda d: d["couriers"][0].update(colour="red"), "couriers[0].colour: unknown field"),

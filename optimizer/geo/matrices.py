@@ -19,6 +19,8 @@ from optimizer.errors import ValidationError
 
 EARTH_RADIUS_M = 6_371_008.8
 IntMatrix = npt.NDArray[np.int64]
+MAX_MATRIX_VALUE = 10**9
+"""Largest metres or seconds between two points (keeps cost arithmetic in 64 bits)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,8 +37,8 @@ class TravelMatrix:
                 raise ValidationError(name, "must be a square 2-D array")
             if not np.issubdtype(array.dtype, np.integer):
                 raise ValidationError(name, f"must hold integers, got {array.dtype}")
-            if array.size and array.min() < 0:
-                raise ValidationError(name, "must not hold negative values")
+            if array.size and (array.min() < 0 or array.max() > MAX_MATRIX_VALUE):
+                raise ValidationError(name, f"values must be within [0, {MAX_MATRIX_VALUE}]")
         if self.distance_m.shape != self.duration_s.shape:
             raise ValidationError("duration_s", "must have the same shape as distance_m")
         object.__setattr__(self, "distance_m", self.distance_m.astype(np.int64, copy=False))
