@@ -253,3 +253,15 @@ def test_requests_that_cannot_be_served_never_fail_the_solve() -> None:
     result = solve_valid(problem)
     assert stops(result) == {"c1": ["ok"]}
     assert {u.request_id for u in result.unassigned} == {"needs-crane", "too-early"}
+
+
+def test_warm_start_that_breaks_a_constraint_is_ignored_with_a_warning() -> None:
+    problem = plane_problem(
+        {"D": (0, 0)},
+        [courier("trike"), courier("van", skills=["bulky"])],
+        [(request("sofa", skills=["bulky"]), (100, 0)), (request("late", windows=[(0, 50)]), (10, 0))],
+        initial_routes={"trike": ("sofa",), "van": ("late",)},
+    )
+    result = solve_valid(problem)
+    assert "sofa" in stops(result)["van"]
+    assert any("trike" in w and "skills" in w for w in result.warnings)

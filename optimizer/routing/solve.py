@@ -134,13 +134,14 @@ def _feasible_warm_start(problem: RoutingProblem) -> tuple[dict[int, list[int]],
     for courier_id, stops in problem.initial_routes.items():
         v = problem.courier_index[courier_id]
         route = [problem.request_index[s] for s in stops]
-        schedule = evaluate_route(problem, v, route)
-        if schedule.feasible:
-            routes[v] = route
+        skills = problem.couriers[v].skills
+        broken = set(evaluate_route(problem, v, route).violations)
+        if any(not problem.requests[r].required_skills <= skills for r in route):
+            broken.add("skills")
+        if broken:
+            warnings.append(f"initial route of courier {courier_id!r} ignored: {', '.join(sorted(broken))}")
         else:
-            warnings.append(
-                f"initial route of courier {courier_id!r} ignored: {', '.join(sorted(schedule.violations))}"
-            )
+            routes[v] = route
     for v, prefix in enumerate(problem.locked_requests):
         if prefix and v not in routes:
             routes[v] = list(prefix)
