@@ -96,6 +96,8 @@ class RoutingResult:
     first_solution_s: float | None
     solutions_found: int
     warnings: tuple[str, ...] = ()
+    engine: str = ""
+    """Which search produced the routes: "ortools" or "pyvrp" (empty for routes given from outside)."""
 
     @property
     def distance_m(self) -> int:

@@ -17,25 +17,20 @@ import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from optimizer.domain import Load
 from optimizer.errors import InfeasibleError, ValidationError
-from optimizer.routing.insertion import cheapest_insertion
+from optimizer.routing import pyvrp_search
+from optimizer.routing.insertion import cheapest_insertion, route_units
+from optimizer.routing.plan import result_from_routes
 from optimizer.routing.problem import COST_UNITS_PER_CENT, RoutingProblem
 from optimizer.routing.reasons import Screening, explain_unassigned, screen_requests
-from optimizer.routing.result import (
-    CostBreakdown,
-    Route,
-    RoutingResult,
-    SolveStatus,
-    Stop,
-    Unassigned,
-    UnassignedReason,
-)
-from optimizer.routing.schedule import RouteSchedule, evaluate_route, route_cost_units
+from optimizer.routing.result import RoutingResult, SolveStatus, Unassigned, UnassignedReason
+from optimizer.routing.schedule import evaluate_route
 
 ProgressCallback = Callable[[float, float], None]
 """Called on each plan the search finds with (seconds elapsed, best cost in cents as the search sees it)."""
@@ -54,6 +49,9 @@ plan took 17 s instead of 1 s. Larger models count an exchange's delivery as on 
 whole route (never infeasible, sometimes too cautious); the exact repair pass then inserts what
 still fits.
 """
+
+_ORTOOLS_SHARE = 0.15
+"""Share of the search time OR-Tools keeps when PyVRP races on both cores (see `solve`)."""
 
 SEED_NOISE = 0.005
 """Largest relative change a non-zero seed makes to an arc's distance cost in the search."""
@@ -74,7 +72,12 @@ def solve(
     fixed pseudo-random perturbation of at most ``SEED_NOISE`` to each arc's distance cost, which
     leads the search to other local optima (reported costs are always the exact ones). With
     `solution_limit` the search stops after that many solutions, so the result no longer depends
-    on machine speed.
+    on machine speed (the PyVRP race, which runs on the clock, is then left out).
+
+    Where PyVRP can take the problem (no skills that only some couriers have, no locked stops,
+    one window per request), it searches with `seed` in a child process on the other core for
+    the whole time; here OR-Tools searches for the first ``_ORTOOLS_SHARE`` of it, then PyVRP
+    with `seed + 1`. The cheapest of the three plans by our own exact costing wins.
     """
     started = time.perf_counter()
     if not 0 < time_limit_s < math.inf:
@@ -86,10 +89,29 @@ def solve(
     screenings = screen_requests(problem)
     locked = {r for prefix in problem.locked_requests for r in prefix}
     modelled = [r for r, s in enumerate(screenings) if s.reason is None or r in locked]
-    model = _Model(problem, modelled, screenings, seed)
     deadline = started + _SEARCH_SHARE * time_limit_s
-    tracker = _Progress(model, started, on_progress)
-    routes, status = model.search(warm_routes, deadline, solution_limit, tracker)
+    big = mandatory_penalty_units(problem)
+    why_not = pyvrp_search.unsupported(problem, modelled) if modelled else "nothing to route"
+    if solution_limit is not None:
+        why_not = "a solution limit asks for a deterministic search"  # PyVRP's race runs on the clock
+    race = None if why_not else pyvrp_search.PyvrpRace(problem, modelled, deadline, seed)
+    try:
+        model = _Model(problem, modelled, screenings, seed, big)
+        tracker = _Progress(model, started, on_progress)
+        # Racing PyVRP, OR-Tools gets a first slice here (a complete plan even if PyVRP finds none),
+        # then this core runs PyVRP with another seed; the cheapest plan by our exact costing wins.
+        slice_end = deadline if race is None else started + _ORTOOLS_SHARE * (deadline - started)
+        routes, status = model.search(warm_routes, slice_end, solution_limit, tracker)
+        engine = "ortools"
+        if race is not None:
+            rivals = [pyvrp_search.search(problem, modelled, deadline - time.perf_counter(), seed + 1)]
+            rivals.append(race.result())
+            for rival in rivals:
+                if rival is not None and _plan_units(problem, rival, big) < _plan_units(problem, routes, big):
+                    routes, status, engine = rival, SolveStatus.FEASIBLE, "pyvrp"
+    finally:
+        if race is not None:
+            race.close()
     if routes is None:
         routes = {v: list(prefix) for v, prefix in enumerate(problem.locked_requests) if prefix}
         unassigned = [
@@ -97,14 +119,23 @@ def solve(
             for r in range(len(problem.requests))
             if r not in locked
         ]
-        return _result(problem, routes, unassigned, SolveStatus.NO_SOLUTION, started, tracker, warnings)
+        return result_from_routes(
+            problem,
+            routes,
+            status=SolveStatus.NO_SOLUTION,
+            unassigned=unassigned,
+            **tracker.summary(),
+            warnings=warnings,
+        )
     served = {r for route in routes.values() for r in route}
     missing = [r for r in range(len(problem.requests)) if r not in served]
     missing += _restore_feasibility(problem, routes)
     _repair(problem, routes, missing, screenings)
     served = {r for route in routes.values() for r in route}
     unassigned = [explain_unassigned(problem, routes, r, screenings[r]) for r in missing if r not in served]
-    return _result(problem, routes, unassigned, status, started, tracker, warnings)
+    return result_from_routes(
+        problem, routes, status=status, unassigned=unassigned, **tracker.summary(), warnings=warnings, engine=engine
+    )
 
 
 def _check_locked_prefixes(problem: RoutingProblem) -> None:
@@ -159,6 +190,14 @@ class _Progress:
         self.first_solution_s: float | None = None
         self.best = float("inf")
 
+    def summary(self) -> dict[str, Any]:
+        """Runtime so far, time to the first plan and plans found, as `result_from_routes` takes them."""
+        return {
+            "runtime_s": time.perf_counter() - self.started,
+            "first_solution_s": self.first_solution_s,
+            "solutions_found": self.solutions,
+        }
+
     def __call__(self) -> None:
         elapsed = time.perf_counter() - self.started
         self.solutions += 1
@@ -173,7 +212,12 @@ class _Model:
     """The OR-Tools routing model of a problem restricted to `modelled` requests."""
 
     def __init__(
-        self, problem: RoutingProblem, modelled: Sequence[int], screenings: Sequence[Screening], seed: int
+        self,
+        problem: RoutingProblem,
+        modelled: Sequence[int],
+        screenings: Sequence[Screening],
+        seed: int,
+        mandatory_penalty: int,
     ) -> None:
         self.problem = problem
         self.modelled = list(modelled)
@@ -194,7 +238,7 @@ class _Model:
         self._add_costs(seed)
         self._add_time()
         self._add_capacities()
-        self._add_requests(screenings)
+        self._add_requests(screenings, mandatory_penalty)
 
     def _node_matrix(self, base: np.ndarray) -> np.ndarray:
         """`base` over the model's nodes, with start-to-end of the same courier free (an unused courier)."""
@@ -261,6 +305,8 @@ class _Model:
             if not pickup.any() and not delivery.any():
                 continue
             capacity = [int(c) for c in problem.capacities[:, d]]
+            if int(pickup.sum() + delivery.sum()) <= min(capacity):
+                continue  # no route can ever reach the capacity: the dimension would only slow the search
             if not delivery.any() or len(self.modelled) > EXACT_EXCHANGE_LIMIT:
                 # Exact without exchanges; with them, conservative: the route's whole load counts,
                 # except a locked stop's delivery (handed over before any stop the search places).
@@ -280,9 +326,8 @@ class _Model:
             for v in range(self.n_vehicles):
                 solver.Add(onboard.CumulVar(self.routing.Start(v)) == loaded.CumulVar(self.routing.End(v)))
 
-    def _add_requests(self, screenings: Sequence[Screening]) -> None:
+    def _add_requests(self, screenings: Sequence[Screening], big: int) -> None:
         problem = self.problem
-        big = self._mandatory_penalty()
         locked_to = {r: v for v, prefix in enumerate(problem.locked_requests) for r in prefix}
         for m, r in enumerate(self.modelled):
             index = self.manager.NodeToIndex(2 * self.n_vehicles + m)
@@ -291,20 +336,6 @@ class _Model:
                 self.routing.VehicleVar(index).SetValues([-1, *allowed])
             request = problem.requests[r]
             self.routing.AddDisjunction([index], big if request.mandatory else problem.penalty_units(r))
-
-    def _mandatory_penalty(self) -> int:
-        """A penalty above what serving any single request can add, so dropping one never pays."""
-        problem = self.problem
-        longest_m = int(problem.matrix.distance_m.max(initial=0))
-        worst = max(
-            c.fixed_cost_cents * COST_UNITS_PER_CENT
-            + c.cost_per_km_cents * (COST_UNITS_PER_CENT // 1000) * 2 * longest_m
-            + c.cost_per_hour_cents * (COST_UNITS_PER_CENT // 3600) * (c.shift.end_s - c.shift.start_s)
-            for c in problem.couriers
-        )
-        optional = max((problem.penalty_units(r) for r in range(len(problem.requests))), default=0)
-        cap = 2**62 // (len(problem.requests) + 2)
-        return int(min(2 * worst + optional + 1, cap))
 
     def _index(self, request: int) -> int:
         return int(self.manager.NodeToIndex(2 * self.n_vehicles + self._model_position[request]))
@@ -362,6 +393,37 @@ class _Model:
         return routes, SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE
 
 
+def mandatory_penalty_units(problem: RoutingProblem) -> int:
+    """A penalty above what serving any single request can add, so dropping one never pays."""
+    longest_m = int(problem.matrix.distance_m.max(initial=0))
+    worst = max(
+        c.fixed_cost_cents * COST_UNITS_PER_CENT
+        + c.cost_per_km_cents * (COST_UNITS_PER_CENT // 1000) * 2 * longest_m
+        + c.cost_per_hour_cents * (COST_UNITS_PER_CENT // 3600) * (c.shift.end_s - c.shift.start_s)
+        for c in problem.couriers
+    )
+    optional = max((problem.penalty_units(r) for r in range(len(problem.requests))), default=0)
+    cap = 2**62 // (len(problem.requests) + 2)
+    return int(min(2 * worst + optional + 1, cap))
+
+
+def _plan_units(problem: RoutingProblem, routes: dict[int, list[int]] | None, big: int) -> float:
+    """Exact cost of a plan in solver units, a mandatory request left out counting `big`."""
+    if routes is None:
+        return math.inf
+    total = 0
+    for v, route in routes.items():
+        schedule = evaluate_route(problem, v, route)
+        if not schedule.feasible:
+            return math.inf
+        total += route_units(problem, schedule)
+    served = {r for route in routes.values() for r in route}
+    for r, request in enumerate(problem.requests):
+        if r not in served:
+            total += big if request.mandatory else problem.penalty_units(r)
+    return total
+
+
 def _milliseconds_until(deadline: float) -> int:
     return max(10, int((deadline - time.perf_counter()) * 1000))
 
@@ -393,61 +455,3 @@ def _repair(
             continue
         if problem.requests[r].mandatory or best.added_units < problem.penalty_units(r):
             routes.setdefault(best.courier, []).insert(best.position, r)
-
-
-def _route(problem: RoutingProblem, schedule: RouteSchedule) -> Route:
-    distance, duration, fixed = route_cost_units(problem, schedule)
-    stops = []
-    for k, r in enumerate(schedule.requests):
-        request = problem.requests[r]
-        stops.append(
-            Stop(
-                request.id,
-                schedule.arrivals_s[k],
-                schedule.service_starts_s[k],
-                schedule.service_starts_s[k] + request.service_s,
-                Load(*schedule.loads_after[k]),
-            )
-        )
-    per_cent = COST_UNITS_PER_CENT
-    return Route(
-        problem.couriers[schedule.courier].id,
-        schedule.start_s,
-        schedule.end_s,
-        schedule.distance_m,
-        Load(*schedule.load_at_start),
-        tuple(stops),
-        CostBreakdown(distance / per_cent, duration / per_cent, fixed / per_cent),
-    )
-
-
-def _result(
-    problem: RoutingProblem,
-    routes: dict[int, list[int]],
-    unassigned: list[Unassigned],
-    status: SolveStatus,
-    started: float,
-    tracker: _Progress,
-    warnings: tuple[str, ...],
-) -> RoutingResult:
-    built = []
-    for v in sorted(v for v, route in routes.items() if route):
-        schedule = evaluate_route(problem, v, routes[v])
-        if not schedule.feasible:
-            raise InfeasibleError(
-                f"internal error: route of courier {problem.couriers[v].id!r} breaks "
-                f"{', '.join(sorted(schedule.violations))}"
-            )
-        built.append(_route(problem, schedule))
-    penalty = sum(problem.requests[problem.request_index[u.request_id]].penalty_cents for u in unassigned)
-    cost = sum((route.cost for route in built), CostBreakdown()) + CostBreakdown(penalty_cents=float(penalty))
-    return RoutingResult(
-        status,
-        tuple(built),
-        tuple(sorted(unassigned, key=lambda u: problem.request_index[u.request_id])),
-        cost,
-        time.perf_counter() - started,
-        tracker.first_solution_s,
-        tracker.solutions,
-        warnings,
-    )

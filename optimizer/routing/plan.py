@@ -1,0 +1,87 @@
+"""Turn routes (request indices per courier) into a reported `RoutingResult`.
+
+Every engine's routes, ours or a peer's, are timed, loaded and costed here the same way, so the
+validator and the reports see one form whatever produced the plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from optimizer.domain import Load
+from optimizer.errors import InfeasibleError
+from optimizer.routing.problem import COST_UNITS_PER_CENT, RoutingProblem
+from optimizer.routing.reasons import explain_unassigned, screen_requests
+from optimizer.routing.result import CostBreakdown, Route, RoutingResult, SolveStatus, Stop, Unassigned
+from optimizer.routing.schedule import RouteSchedule, evaluate_route, route_cost_units
+
+
+def _route(problem: RoutingProblem, schedule: RouteSchedule) -> Route:
+    distance, duration, fixed = route_cost_units(problem, schedule)
+    stops = []
+    for k, r in enumerate(schedule.requests):
+        request = problem.requests[r]
+        begin = schedule.service_starts_s[k]
+        stops.append(
+            Stop(request.id, schedule.arrivals_s[k], begin, begin + request.service_s, Load(*schedule.loads_after[k]))
+        )
+    per_cent = COST_UNITS_PER_CENT
+    return Route(
+        problem.couriers[schedule.courier].id,
+        schedule.start_s,
+        schedule.end_s,
+        schedule.distance_m,
+        Load(*schedule.load_at_start),
+        tuple(stops),
+        CostBreakdown(distance / per_cent, duration / per_cent, fixed / per_cent),
+    )
+
+
+def result_from_routes(
+    problem: RoutingProblem,
+    routes: Mapping[int, Sequence[int]],
+    *,
+    status: SolveStatus,
+    runtime_s: float,
+    first_solution_s: float | None = None,
+    solutions_found: int = 0,
+    unassigned: Sequence[Unassigned] | None = None,
+    warnings: tuple[str, ...] = (),
+    strict: bool = True,
+    engine: str = "",
+) -> RoutingResult:
+    """Time and cost `routes`; list every request not on them (explained here unless given).
+
+    With `strict`, a route that breaks a constraint is an internal error; without it (to report a
+    peer engine's plan), the route is reported as timed and the validator names what it breaks.
+    """
+    built = []
+    for v in sorted(v for v, route in routes.items() if route):
+        schedule = evaluate_route(problem, v, routes[v])
+        if strict and not schedule.feasible:
+            raise InfeasibleError(
+                f"internal error: route of courier {problem.couriers[v].id!r} breaks "
+                f"{', '.join(sorted(schedule.violations))}"
+            )
+        built.append(_route(problem, schedule))
+    if unassigned is None:
+        served = {r for route in routes.values() for r in route}
+        screenings = screen_requests(problem)
+        unassigned = [
+            explain_unassigned(problem, routes, r, screenings[r])
+            for r in range(len(problem.requests))
+            if r not in served
+        ]
+    penalty = sum(problem.requests[problem.request_index[u.request_id]].penalty_cents for u in unassigned)
+    cost = sum((route.cost for route in built), CostBreakdown()) + CostBreakdown(penalty_cents=float(penalty))
+    return RoutingResult(
+        status,
+        tuple(built),
+        tuple(sorted(unassigned, key=lambda u: problem.request_index[u.request_id])),
+        cost,
+        runtime_s,
+        first_solution_s,
+        solutions_found,
+        warnings,
+        engine,
+    )

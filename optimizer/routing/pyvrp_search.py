@@ -1,0 +1,208 @@
+"""Second search engine: PyVRP's iterated local search, raced on both cores beside OR-Tools.
+
+PyVRP (MIT) is strong on the core problem: several depots, a heterogeneous fleet with fixed,
+distance and time costs, vehicle speeds (as routing profiles), shifts and route durations,
+capacities in several dimensions, exchanges (its simultaneous pickup and delivery: deliveries
+leave the depot, pickups come back) and optional requests with a prize. It has no skills, no
+locked prefixes and one time window per client, so problems that use those are left to the
+OR-Tools model alone. Whatever PyVRP returns is timed, checked and costed by our own code before
+it can win the race.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from optimizer.routing.problem import COST_UNITS_PER_CENT, RoutingProblem
+
+if TYPE_CHECKING:
+    from pyvrp import ProblemData
+
+Routes = dict[int, list[int]]
+_MARGIN_S = 0.15
+"""Time kept back from the child's budget to send its routes and stop."""
+
+
+def unsupported(problem: RoutingProblem, modelled: Sequence[int]) -> str | None:
+    """Why PyVRP cannot take this problem (None if it can)."""
+    try:
+        import pyvrp  # noqa: F401
+    except ImportError:
+        return "pyvrp is not installed"
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return "no fork start method on this platform"
+    if any(problem.locked_requests):
+        return "locked stops"
+    common = frozenset.intersection(*(c.skills for c in problem.couriers))
+    for r in modelled:
+        request = problem.requests[r]
+        if len(request.time_windows) > 1:
+            return "several time windows on one request"
+        if not request.required_skills <= common:
+            return "skills that not every courier has"
+    return None
+
+
+@dataclass(frozen=True)
+class _Fleet:
+    """Couriers grouped into PyVRP vehicle types; `members[t]` are the couriers of type t."""
+
+    members: list[list[int]]
+    profiles: list[float]
+
+
+def _fleet(problem: RoutingProblem) -> _Fleet:
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for v, c in enumerate(problem.couriers):
+        key = (
+            problem.start_point(v),
+            problem.end_point(v),
+            c.shift,
+            c.capacity,
+            c.fixed_cost_cents,
+            c.cost_per_km_cents,
+            c.cost_per_hour_cents,
+            c.duration_limit_s,
+            c.speed_factor,
+        )
+        groups.setdefault(key, []).append(v)
+    return _Fleet(list(groups.values()), sorted({c.speed_factor for c in problem.couriers}))
+
+
+def _cost_divisor(problem: RoutingProblem, modelled: Sequence[int]) -> int:
+    """The largest integer dividing every cost coefficient: PyVRP's penalties adapt within fixed
+    bounds, so costs are handed over as small as they can be without changing the optimum."""
+    per_m, per_s = COST_UNITS_PER_CENT // 1000, COST_UNITS_PER_CENT // 3600
+    values = [c.cost_per_km_cents * per_m for c in problem.couriers]
+    values += [c.cost_per_hour_cents * per_s for c in problem.couriers]
+    values += [c.fixed_cost_cents * COST_UNITS_PER_CENT for c in problem.couriers]
+    values += [problem.penalty_units(r) for r in modelled if not problem.requests[r].mandatory]
+    return math.gcd(*values) or 1
+
+
+def _data(problem: RoutingProblem, modelled: Sequence[int], fleet: _Fleet) -> ProblemData:
+    import pyvrp
+
+    divisor = _cost_divisor(problem, modelled)
+    n_depots = len(problem.depots)
+    points = list(range(n_depots)) + [problem.request_point(r) for r in modelled]
+    index = np.ix_(points, points)
+    locations = [pyvrp.Location(0.0, 0.0) for _ in points]
+    depots = [pyvrp.Depot(location=d) for d in range(n_depots)]
+    clients = []
+    for k, r in enumerate(modelled):
+        request = problem.requests[r]
+        window = request.time_windows[0]
+        clients.append(
+            pyvrp.Client(
+                location=n_depots + k,
+                delivery=list(request.delivery_load.as_tuple()),
+                pickup=list(request.pickup_load.as_tuple()),
+                service_duration=request.service_s,
+                tw_early=window.start_s,
+                tw_late=window.end_s,
+                prize=0 if request.mandatory else problem.penalty_units(r) // divisor,
+                required=request.mandatory,
+            )
+        )
+    per_m, per_s = COST_UNITS_PER_CENT // 1000, COST_UNITS_PER_CENT // 3600
+    vehicle_types = []
+    for members in fleet.members:
+        v = members[0]
+        c = problem.couriers[v]
+        vehicle_types.append(
+            pyvrp.VehicleType(
+                num_available=len(members),
+                capacity=list(c.capacity.as_tuple()),
+                start_depot=problem.start_point(v),
+                end_depot=problem.end_point(v),
+                fixed_cost=c.fixed_cost_cents * COST_UNITS_PER_CENT // divisor,
+                tw_early=c.shift.start_s,
+                tw_late=c.shift.end_s,
+                shift_duration=c.duration_limit_s,
+                unit_distance_cost=c.cost_per_km_cents * per_m // divisor,
+                unit_duration_cost=c.cost_per_hour_cents * per_s // divisor,
+                profile=fleet.profiles.index(c.speed_factor),
+            )
+        )
+    # One profile per vehicle speed; PyVRP's stubs type matrices as ndarray[int], hence Any.
+    distances: list[Any] = [problem.matrix.distance_m[index]] * len(fleet.profiles)
+    durations: list[Any] = []
+    for factor in fleet.profiles:
+        courier = next(v for v, c in enumerate(problem.couriers) if c.speed_factor == factor)
+        durations.append(problem.travel_s(courier)[index])
+    return pyvrp.ProblemData(locations, clients, depots, vehicle_types, distances, durations)
+
+
+def search(problem: RoutingProblem, modelled: Sequence[int], seconds: float, seed: int) -> Routes | None:
+    """PyVRP's best feasible plan within `seconds` (None if it found none), as courier -> requests."""
+    import pyvrp
+    from pyvrp.stop import MaxRuntime
+
+    fleet = _fleet(problem)
+    data = _data(problem, modelled, fleet)
+    best = pyvrp.solve(data, stop=MaxRuntime(max(0.01, seconds)), seed=seed, display=False).best
+    if not best.is_feasible():
+        return None
+    free = [list(members) for members in fleet.members]
+    routes: Routes = {}
+    for route in best.routes():
+        courier = free[route.vehicle_type()].pop(0)
+        routes[courier] = [modelled[a.idx] for a in route.schedule() if a.is_client()]
+    return routes
+
+
+def _child(conn: Connection, problem: RoutingProblem, modelled: Sequence[int], seconds: float, seed: int) -> None:
+    try:
+        conn.send(search(problem, modelled, seconds, seed))
+    except Exception as error:  # the race goes on without this engine; the parent records why
+        conn.send(f"{type(error).__name__}: {error}")
+    finally:
+        conn.close()
+
+
+class PyvrpRace:
+    """PyVRP searching in a forked child (on the other core) until `deadline`."""
+
+    def __init__(self, problem: RoutingProblem, modelled: Sequence[int], deadline: float, seed: int) -> None:
+        context = multiprocessing.get_context("fork")
+        self._conn, child_conn = context.Pipe(duplex=False)
+        seconds = deadline - time.perf_counter() - _MARGIN_S
+        self._process = context.Process(
+            target=_child, args=(child_conn, problem, list(modelled), seconds, seed), daemon=True
+        )
+        self._process.start()
+        child_conn.close()
+        self._deadline = deadline
+        self.failure: str | None = None
+
+    def result(self) -> Routes | None:
+        """The child's routes, or None if it found no feasible plan in time (see `failure`)."""
+        try:
+            if not self._conn.poll(max(0.0, self._deadline - time.perf_counter()) + _MARGIN_S):
+                self.failure = "pyvrp did not answer in time"
+                return None
+            answer = self._conn.recv()
+        except (EOFError, OSError) as error:
+            self.failure = f"pyvrp stopped: {error}"
+            return None
+        finally:
+            self.close()
+        if isinstance(answer, str):
+            self.failure = answer
+            return None
+        return answer  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join(timeout=1.0)
+        self._conn.close()
