@@ -9,7 +9,7 @@ TIME_LIMIT ?= 10
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -e ".[dev]"
+	$(VENV)/bin/python -m pip install --quiet -e ".[dev,peers]"
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -3,10 +3,11 @@
 PyVRP (MIT) is strong on the core problem: several depots, a heterogeneous fleet with fixed,
 distance and time costs, vehicle speeds (as routing profiles), shifts and route durations,
 capacities in several dimensions, exchanges (its simultaneous pickup and delivery: deliveries
-leave the depot, pickups come back) and optional requests with a prize. It has no skills, no
-locked prefixes and one time window per client, so problems that use those are left to the
-OR-Tools model alone. Whatever PyVRP returns is timed, checked and costed by our own code before
-it can win the race.
+leave the depot, pickups come back) and optional requests with a prize. Skills become routing
+profiles in which a courier's barred stops are out of reach. It has no locked prefixes and one
+time window per client, so problems that use those are left to the OR-Tools model alone.
+Whatever PyVRP returns is timed, checked (skills included) and costed by our own code before it
+can win the race.
 """
 
 from __future__ import annotations
@@ -41,14 +42,13 @@ def unsupported(problem: RoutingProblem, modelled: Sequence[int]) -> str | None:
         return "no fork start method on this platform"
     if any(problem.locked_requests):
         return "locked stops"
-    common = frozenset.intersection(*(c.skills for c in problem.couriers))
-    for r in modelled:
-        request = problem.requests[r]
-        if len(request.time_windows) > 1:
-            return "several time windows on one request"
-        if not request.required_skills <= common:
-            return "skills that not every courier has"
+    if any(len(problem.requests[r].time_windows) > 1 for r in modelled):
+        return "several time windows on one request"
     return None
+
+
+Profile = tuple[float, frozenset[str]]
+"""A routing profile: the vehicle's speed factor and the skills it has."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class _Fleet:
     """Couriers grouped into PyVRP vehicle types; `members[t]` are the couriers of type t."""
 
     members: list[list[int]]
-    profiles: list[float]
+    profiles: list[Profile]
 
 
 def _fleet(problem: RoutingProblem) -> _Fleet:
@@ -72,9 +72,11 @@ def _fleet(problem: RoutingProblem) -> _Fleet:
             c.cost_per_hour_cents,
             c.duration_limit_s,
             c.speed_factor,
+            c.skills,
         )
         groups.setdefault(key, []).append(v)
-    return _Fleet(list(groups.values()), sorted({c.speed_factor for c in problem.couriers}))
+    profiles = sorted({(c.speed_factor, c.skills) for c in problem.couriers}, key=lambda p: (p[0], sorted(p[1])))
+    return _Fleet(list(groups.values()), profiles)
 
 
 def _cost_divisor(problem: RoutingProblem, modelled: Sequence[int]) -> int:
@@ -130,15 +132,26 @@ def _data(problem: RoutingProblem, modelled: Sequence[int], fleet: _Fleet) -> Pr
                 shift_duration=c.duration_limit_s,
                 unit_distance_cost=c.cost_per_km_cents * per_m // divisor,
                 unit_duration_cost=c.cost_per_hour_cents * per_s // divisor,
-                profile=fleet.profiles.index(c.speed_factor),
+                profile=fleet.profiles.index((c.speed_factor, c.skills)),
             )
         )
-    # One profile per vehicle speed; PyVRP's stubs type matrices as ndarray[int], hence Any.
-    distances: list[Any] = [problem.matrix.distance_m[index]] * len(fleet.profiles)
+    # One profile per (speed, skills): a stop the profile's couriers may not serve is put out of
+    # reach (travel longer than any shift), which PyVRP can only break with a time warp it rejects.
+    # PyVRP's stubs type matrices as ndarray[int], hence Any.
+    far = max(c.shift.end_s for c in problem.couriers) + 1
+    distances: list[Any] = []
     durations: list[Any] = []
-    for factor in fleet.profiles:
+    for factor, skills in fleet.profiles:
         courier = next(v for v, c in enumerate(problem.couriers) if c.speed_factor == factor)
-        durations.append(problem.travel_s(courier)[index])
+        distance = problem.matrix.distance_m[index].copy()
+        duration = problem.travel_s(courier)[index].copy()
+        barred = [n_depots + k for k, r in enumerate(modelled) if not problem.requests[r].required_skills <= skills]
+        for matrix, value in ((distance, far), (duration, far)):
+            matrix[barred, :] = value
+            matrix[:, barred] = value
+            np.fill_diagonal(matrix, 0)
+        distances.append(distance)
+        durations.append(duration)
     return pyvrp.ProblemData(locations, clients, depots, vehicle_types, distances, durations)
 
 

@@ -74,10 +74,10 @@ def solve(
     `solution_limit` the search stops after that many solutions, so the result no longer depends
     on machine speed (the PyVRP race, which runs on the clock, is then left out).
 
-    Where PyVRP can take the problem (no skills that only some couriers have, no locked stops,
-    one window per request), it searches with `seed` in a child process on the other core for
-    the whole time; here OR-Tools searches for the first ``_ORTOOLS_SHARE`` of it, then PyVRP
-    with `seed + 1`. The cheapest of the three plans by our own exact costing wins.
+    Where PyVRP can take the problem (no locked stops, one window per request), it searches with
+    `seed` in a child process on the other core for the whole time; here OR-Tools searches for the
+    first ``_ORTOOLS_SHARE`` of it, then PyVRP with `seed + 1`. The cheapest of the three plans
+    by our own exact costing wins.
     """
     started = time.perf_counter()
     if not 0 < time_limit_s < math.inf:
@@ -414,7 +414,8 @@ def _plan_units(problem: RoutingProblem, routes: dict[int, list[int]] | None, bi
     total = 0
     for v, route in routes.items():
         schedule = evaluate_route(problem, v, route)
-        if not schedule.feasible:
+        skills = problem.couriers[v].skills
+        if not schedule.feasible or any(not problem.requests[r].required_skills <= skills for r in route):
             return math.inf
         total += route_units(problem, schedule)
     served = {r for route in routes.values() for r in route}

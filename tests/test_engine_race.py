@@ -1,0 +1,55 @@
+"""The PyVRP race: used where its model fits, never where it cannot honour a constraint."""
+
+from __future__ import annotations
+
+from optimizer.domain import PickupRequest
+from optimizer.routing import pyvrp_search
+from optimizer.routing.result import SolveStatus
+from tests.builders import courier, plane_problem, request, solve_valid
+
+
+def _grid(n: int) -> list[tuple[PickupRequest, tuple[float, float]]]:
+    return [(request(f"r{i}", windows=[(0, 20_000)], service_s=60), (150 * (i % 6), 150 * (i // 6))) for i in range(n)]
+
+
+def test_pyvrp_takes_part_when_the_problem_fits_its_model_and_the_plan_is_valid() -> None:
+    problem = plane_problem({"D": (0, 0)}, [courier("c1"), courier("c2")], _grid(24))
+    assert pyvrp_search.unsupported(problem, range(24)) is None
+    result = solve_valid(problem, time_limit_s=1.5)
+    assert result.status is SolveStatus.FEASIBLE
+    assert result.engine in {"ortools", "pyvrp"}
+    assert not result.unassigned
+
+
+def test_skills_reach_pyvrp_as_profiles_and_the_bulky_item_rides_in_the_van() -> None:
+    requests = [*_grid(12), (request("sofa", skills=["bulky"]), (300, 300))]
+    problem = plane_problem(
+        {"D": (0, 0)}, [courier("trike", per_km_cents=10), courier("van", skills=["bulky"])], requests
+    )
+    assert pyvrp_search.unsupported(problem, range(13)) is None
+    routes = pyvrp_search.search(problem, list(range(13)), 1.0, seed=3)
+    assert routes is not None
+    van = problem.courier_index["van"]
+    assert problem.request_index["sofa"] in routes[van]
+    result = solve_valid(problem, time_limit_s=1.0)
+    assert not result.unassigned
+
+
+def test_locks_and_several_windows_keep_pyvrp_out() -> None:
+    locked = plane_problem({"D": (0, 0)}, [courier("c1", locked=["a"])], [(request("a"), (5, 5))])
+    assert pyvrp_search.unsupported(locked, [0]) == "locked stops"
+    windows = plane_problem({"D": (0, 0)}, [courier("c1")], [(request("a", windows=[(0, 5), (50, 60)]), (5, 5))])
+    assert pyvrp_search.unsupported(windows, [0]) == "several time windows on one request"
+    result = solve_valid(windows, time_limit_s=1.0)
+    assert result.engine == "ortools"
+
+
+def test_a_request_pyvrp_cannot_serve_leaves_the_ortools_plan_in_charge() -> None:
+    # "far" can be served but only at an exorbitant detour; "never" is reachable by nobody in its slot.
+    problem = plane_problem(
+        {"D": (0, 0)},
+        [courier("c1")],
+        [(request("a"), (100, 0)), (request("never", windows=[(0, 10)]), (5_000, 0)), (request("b"), (0, 100))],
+    )
+    result = solve_valid(problem, time_limit_s=1.0)
+    assert [u.request_id for u in result.unassigned] == ["never"]
