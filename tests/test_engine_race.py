@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from optimizer.domain import PickupRequest
+from optimizer.domain import PickupRequest, TimeWindow
 from optimizer.routing import pyvrp_search
 from optimizer.routing.result import SolveStatus
 from tests.builders import courier, plane_problem, request, solve_valid
@@ -14,7 +14,7 @@ def _grid(n: int) -> list[tuple[PickupRequest, tuple[float, float]]]:
 
 def test_pyvrp_takes_part_when_the_problem_fits_its_model_and_the_plan_is_valid() -> None:
     problem = plane_problem({"D": (0, 0)}, [courier("c1"), courier("c2")], _grid(24))
-    assert pyvrp_search.unsupported(problem, range(24)) is None
+    assert pyvrp_search.unsupported(problem) is None
     result = solve_valid(problem, time_limit_s=1.5)
     assert result.status is SolveStatus.FEASIBLE
     assert result.engine in {"ortools", "pyvrp"}
@@ -26,7 +26,7 @@ def test_skills_reach_pyvrp_as_profiles_and_the_bulky_item_rides_in_the_van() ->
     problem = plane_problem(
         {"D": (0, 0)}, [courier("trike", per_km_cents=10), courier("van", skills=["bulky"])], requests
     )
-    assert pyvrp_search.unsupported(problem, range(13)) is None
+    assert pyvrp_search.unsupported(problem) is None
     routes = pyvrp_search.search(problem, list(range(13)), 1.0, seed=3)
     assert routes is not None
     van = problem.courier_index["van"]
@@ -35,13 +35,28 @@ def test_skills_reach_pyvrp_as_profiles_and_the_bulky_item_rides_in_the_van() ->
     assert not result.unassigned
 
 
-def test_locks_and_several_windows_keep_pyvrp_out() -> None:
-    locked = plane_problem({"D": (0, 0)}, [courier("c1", locked=["a"])], [(request("a"), (5, 5))])
-    assert pyvrp_search.unsupported(locked, [0]) == "locked stops"
-    windows = plane_problem({"D": (0, 0)}, [courier("c1")], [(request("a", windows=[(0, 5), (50, 60)]), (5, 5))])
-    assert pyvrp_search.unsupported(windows, [0]) == "several time windows on one request"
-    result = solve_valid(windows, time_limit_s=1.0)
+def test_locked_stops_keep_pyvrp_out() -> None:
+    locked = plane_problem(
+        {"D": (0, 0)}, [courier("c1", locked=["a"])], [(request("a"), (5, 5)), (request("b"), (9, 9))]
+    )
+    assert pyvrp_search.unsupported(locked) == "locked stops"
+    result = solve_valid(locked, time_limit_s=1.0)
     assert result.engine == "ortools"
+
+
+def test_several_windows_reach_pyvrp_as_a_group_and_one_window_is_used() -> None:
+    # The first window is out of reach (the shift starts at 50): PyVRP must pick the second.
+    problem = plane_problem(
+        {"D": (0, 0)},
+        [courier("c1", shift=TimeWindow(50, 10_000))],
+        [(request("a", windows=[(0, 120), (300, 400)]), (100, 0)), (request("b", windows=[(0, 5_000)]), (0, 80))],
+    )
+    routes = pyvrp_search.search(problem, [0, 1], 0.5, seed=2)
+    assert routes is not None
+    assert sorted(routes[0]) == [0, 1]
+    result = solve_valid(problem, time_limit_s=1.0)
+    stop = next(s for s in result.routes[0].stops if s.request_id == "a")
+    assert 300 <= stop.service_start_s <= 400
 
 
 def test_a_request_pyvrp_cannot_serve_leaves_the_ortools_plan_in_charge() -> None:

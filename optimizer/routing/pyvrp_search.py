@@ -4,8 +4,9 @@ PyVRP (MIT) is strong on the core problem: several depots, a heterogeneous fleet
 distance and time costs, vehicle speeds (as routing profiles), shifts and route durations,
 capacities in several dimensions, exchanges (its simultaneous pickup and delivery: deliveries
 leave the depot, pickups come back) and optional requests with a prize. Skills become routing
-profiles in which a courier's barred stops are out of reach. It has no locked prefixes and one
-time window per client, so problems that use those are left to the OR-Tools model alone.
+profiles in which a courier's barred stops are out of reach; several windows become a group of
+clients of which one is visited. It has no locked prefixes, so a re-plan of a day under way is
+left to the OR-Tools model alone.
 Whatever PyVRP returns is timed, checked (skills included) and costed by our own code before it
 can win the race.
 """
@@ -32,7 +33,7 @@ _MARGIN_S = 0.15
 """Time kept back from the child's budget to send its routes and stop."""
 
 
-def unsupported(problem: RoutingProblem, modelled: Sequence[int]) -> str | None:
+def unsupported(problem: RoutingProblem) -> str | None:
     """Why PyVRP cannot take this problem (None if it can)."""
     try:
         import pyvrp  # noqa: F401
@@ -42,8 +43,6 @@ def unsupported(problem: RoutingProblem, modelled: Sequence[int]) -> str | None:
         return "no fork start method on this platform"
     if any(problem.locked_requests):
         return "locked stops"
-    if any(len(problem.requests[r].time_windows) > 1 for r in modelled):
-        return "several time windows on one request"
     return None
 
 
@@ -99,22 +98,30 @@ def _data(problem: RoutingProblem, modelled: Sequence[int], fleet: _Fleet) -> Pr
     index = np.ix_(points, points)
     locations = [pyvrp.Location(0.0, 0.0) for _ in points]
     depots = [pyvrp.Depot(location=d) for d in range(n_depots)]
-    clients = []
+    # One client per time window; a request with several windows is a group of clients, one per
+    # window, of which exactly one (at most one, if optional) is visited.
+    clients: list[pyvrp.Client] = []
+    groups: list[pyvrp.ClientGroup] = []
     for k, r in enumerate(modelled):
         request = problem.requests[r]
-        window = request.time_windows[0]
-        clients.append(
-            pyvrp.Client(
-                location=n_depots + k,
-                delivery=list(request.delivery_load.as_tuple()),
-                pickup=list(request.pickup_load.as_tuple()),
-                service_duration=request.service_s,
-                tw_early=window.start_s,
-                tw_late=window.end_s,
-                prize=0 if request.mandatory else problem.penalty_units(r) // divisor,
-                required=request.mandatory,
+        several = len(request.time_windows) > 1
+        first = len(clients)
+        for window in request.time_windows:
+            clients.append(
+                pyvrp.Client(
+                    location=n_depots + k,
+                    delivery=list(request.delivery_load.as_tuple()),
+                    pickup=list(request.pickup_load.as_tuple()),
+                    service_duration=request.service_s,
+                    tw_early=window.start_s,
+                    tw_late=window.end_s,
+                    prize=0 if request.mandatory else problem.penalty_units(r) // divisor,
+                    required=request.mandatory and not several,
+                    group=len(groups) if several else None,
+                )
             )
-        )
+        if several:
+            groups.append(pyvrp.ClientGroup(list(range(first, len(clients))), required=request.mandatory))
     per_m, per_s = COST_UNITS_PER_CENT // 1000, COST_UNITS_PER_CENT // 3600
     vehicle_types = []
     for members in fleet.members:
@@ -152,7 +159,7 @@ def _data(problem: RoutingProblem, modelled: Sequence[int], fleet: _Fleet) -> Pr
             np.fill_diagonal(matrix, 0)
         distances.append(distance)
         durations.append(duration)
-    return pyvrp.ProblemData(locations, clients, depots, vehicle_types, distances, durations)
+    return pyvrp.ProblemData(locations, clients, depots, vehicle_types, distances, durations, groups)
 
 
 def search(problem: RoutingProblem, modelled: Sequence[int], seconds: float, seed: int) -> Routes | None:
@@ -165,11 +172,12 @@ def search(problem: RoutingProblem, modelled: Sequence[int], seconds: float, see
     best = pyvrp.solve(data, stop=MaxRuntime(max(0.01, seconds)), seed=seed, display=False).best
     if not best.is_feasible():
         return None
+    owner = [r for r in modelled for _ in problem.requests[r].time_windows]  # client -> request, as in _data
     free = [list(members) for members in fleet.members]
     routes: Routes = {}
     for route in best.routes():
         courier = free[route.vehicle_type()].pop(0)
-        routes[courier] = [modelled[a.idx] for a in route.schedule() if a.is_client()]
+        routes[courier] = [owner[a.idx] for a in route.schedule() if a.is_client()]
     return routes
 
 

@@ -74,7 +74,7 @@ def solve(
     `solution_limit` the search stops after that many solutions, so the result no longer depends
     on machine speed (the PyVRP race, which runs on the clock, is then left out).
 
-    Where PyVRP can take the problem (no locked stops, one window per request), it searches with
+    Where PyVRP can take the problem (no locked stops), it searches with
     `seed` in a child process on the other core for the whole time; here OR-Tools searches for the
     first ``_ORTOOLS_SHARE`` of it, then PyVRP with `seed + 1`. The cheapest of the three plans
     by our own exact costing wins.
@@ -91,7 +91,7 @@ def solve(
     modelled = [r for r, s in enumerate(screenings) if s.reason is None or r in locked]
     deadline = started + _SEARCH_SHARE * time_limit_s
     big = mandatory_penalty_units(problem)
-    why_not = pyvrp_search.unsupported(problem, modelled) if modelled else "nothing to route"
+    why_not = pyvrp_search.unsupported(problem) if modelled else "nothing to route"
     if solution_limit is not None:
         why_not = "a solution limit asks for a deterministic search"  # PyVRP's race runs on the clock
     race = None if why_not else pyvrp_search.PyvrpRace(problem, modelled, deadline, seed)
