@@ -94,7 +94,8 @@ def run_one(path: Path, engine: str, time_limit_s: float, seed: int) -> dict[str
 
 
 def _class_of(instance: str) -> str:
-    return instance.split("_", maxsplit=1)[0] if "_" in instance else instance.rstrip("0123456789")
+    """c1, r2, rc1, ...: Gehring-Homberger names carry it before "_", Solomon's before two digits."""
+    return instance.split("_", maxsplit=1)[0] if "_" in instance else instance[:-2]
 
 
 def summarise(rows: list[dict[str, Any]], references: dict[str, tuple[float, str]]) -> str:

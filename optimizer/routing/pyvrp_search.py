@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -165,11 +166,15 @@ def _data(problem: RoutingProblem, modelled: Sequence[int], fleet: _Fleet) -> Pr
 def search(problem: RoutingProblem, modelled: Sequence[int], seconds: float, seed: int) -> Routes | None:
     """PyVRP's best feasible plan within `seconds` (None if it found none), as courier -> requests."""
     import pyvrp
+    from pyvrp.exceptions import PenaltyBoundWarning
     from pyvrp.stop import MaxRuntime
 
     fleet = _fleet(problem)
     data = _data(problem, modelled, fleet)
-    best = pyvrp.solve(data, stop=MaxRuntime(max(0.01, seconds)), seed=seed, display=False).best
+    with warnings.catch_warnings():
+        # PyVRP warns when its penalties saturate; an infeasible answer is handled below instead.
+        warnings.simplefilter("ignore", PenaltyBoundWarning)
+        best = pyvrp.solve(data, stop=MaxRuntime(max(0.01, seconds)), seed=seed, display=False).best
     if not best.is_feasible():
         return None
     owner = [r for r in modelled for _ in problem.requests[r].time_windows]  # client -> request, as in _data
