@@ -97,11 +97,12 @@ def solve(
     race = None if why_not else pyvrp_search.PyvrpRace(problem, modelled, deadline, seed)
     try:
         model = _Model(problem, modelled, screenings, seed, big)
-        tracker = _Progress(model, started, on_progress)
-        # Racing PyVRP, OR-Tools gets a first slice here (a complete plan even if PyVRP finds none),
-        # then this core runs PyVRP with another seed; the cheapest plan by our exact costing wins.
-        slice_end = deadline if race is None else started + _ORTOOLS_SHARE * (deadline - started)
-        routes, status = model.search(warm_routes, slice_end, solution_limit, tracker)
+        # Racing PyVRP, OR-Tools gets a first slice here (lasting at least until its first plan, so
+        # there is a complete plan even if PyVRP finds none), then this core runs PyVRP with another
+        # seed; the cheapest plan by our exact costing wins.
+        slice_end = math.inf if race is None else started + _ORTOOLS_SHARE * (deadline - started)
+        tracker = _Progress(model, started, on_progress, stop_after=slice_end)
+        routes, status = model.search(warm_routes, deadline, solution_limit, tracker)
         engine = "ortools"
         if race is not None:
             rivals = [pyvrp_search.search(problem, modelled, deadline - time.perf_counter(), seed + 1)]
@@ -180,12 +181,16 @@ def _feasible_warm_start(problem: RoutingProblem) -> tuple[dict[int, list[int]],
 
 
 class _Progress:
-    """Counts solutions and reports improvements to the caller's callback."""
+    """Counts solutions, reports them to the caller's callback, and ends the search at the first
+    plan found after `stop_after` (a perf_counter time), so a slice never ends empty-handed."""
 
-    def __init__(self, model: _Model, started: float, callback: ProgressCallback | None) -> None:
+    def __init__(
+        self, model: _Model, started: float, callback: ProgressCallback | None, stop_after: float = math.inf
+    ) -> None:
         self.model = model
         self.started = started
         self.callback = callback
+        self.stop_after = stop_after
         self.solutions = 0
         self.first_solution_s: float | None = None
         self.best = float("inf")
@@ -206,6 +211,8 @@ class _Progress:
         self.best = min(self.best, self.model.routing.CostVar().Value() / COST_UNITS_PER_CENT)
         if self.callback is not None:
             self.callback(elapsed, self.best)
+        if time.perf_counter() >= self.stop_after:
+            self.model.routing.solver().FinishCurrentSearch()
 
 
 class _Model:
