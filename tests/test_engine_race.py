@@ -27,7 +27,7 @@ def test_skills_reach_pyvrp_as_profiles_and_the_bulky_item_rides_in_the_van() ->
         {"D": (0, 0)}, [courier("trike", per_km_cents=10), courier("van", skills=["bulky"])], requests
     )
     assert pyvrp_search.unsupported(problem) is None
-    routes = pyvrp_search.search(problem, list(range(13)), 1.0, seed=3)
+    routes = pyvrp_search.search(problem, list(range(13)), 1.0, seed=3, mandatory_prize=10**9)
     assert routes is not None
     van = problem.courier_index["van"]
     assert problem.request_index["sofa"] in routes[van]
@@ -51,7 +51,7 @@ def test_several_windows_reach_pyvrp_as_a_group_and_one_window_is_used() -> None
         [courier("c1", shift=TimeWindow(50, 10_000))],
         [(request("a", windows=[(0, 120), (300, 400)]), (100, 0)), (request("b", windows=[(0, 5_000)]), (0, 80))],
     )
-    routes = pyvrp_search.search(problem, [0, 1], 0.5, seed=2)
+    routes = pyvrp_search.search(problem, [0, 1], 0.5, seed=2, mandatory_prize=10**9)
     assert routes is not None
     assert sorted(routes[0]) == [0, 1]
     result = solve_valid(problem, time_limit_s=1.0)

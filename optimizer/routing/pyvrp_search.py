@@ -90,7 +90,7 @@ def _cost_divisor(problem: RoutingProblem, modelled: Sequence[int]) -> int:
     return math.gcd(*values) or 1
 
 
-def _data(problem: RoutingProblem, modelled: Sequence[int], fleet: _Fleet) -> ProblemData:
+def _data(problem: RoutingProblem, modelled: Sequence[int], fleet: _Fleet, mandatory_prize: int) -> ProblemData:
     import pyvrp
 
     divisor = _cost_divisor(problem, modelled)
@@ -100,7 +100,9 @@ def _data(problem: RoutingProblem, modelled: Sequence[int], fleet: _Fleet) -> Pr
     locations = [pyvrp.Location(0.0, 0.0) for _ in points]
     depots = [pyvrp.Depot(location=d) for d in range(n_depots)]
     # One client per time window; a request with several windows is a group of clients, one per
-    # window, of which exactly one (at most one, if optional) is visited.
+    # window, of which at most one is visited. Every client is optional: a mandatory one carries the
+    # same prize as OR-Tools' drop penalty, so a request nobody can serve does not make PyVRP's
+    # whole plan infeasible.
     clients: list[pyvrp.Client] = []
     groups: list[pyvrp.ClientGroup] = []
     for k, r in enumerate(modelled):
@@ -116,13 +118,13 @@ def _data(problem: RoutingProblem, modelled: Sequence[int], fleet: _Fleet) -> Pr
                     service_duration=request.service_s,
                     tw_early=window.start_s,
                     tw_late=window.end_s,
-                    prize=0 if request.mandatory else problem.penalty_units(r) // divisor,
-                    required=request.mandatory and not several,
+                    prize=(mandatory_prize if request.mandatory else problem.penalty_units(r)) // divisor,
+                    required=False,
                     group=len(groups) if several else None,
                 )
             )
         if several:
-            groups.append(pyvrp.ClientGroup(list(range(first, len(clients))), required=request.mandatory))
+            groups.append(pyvrp.ClientGroup(list(range(first, len(clients))), required=False))
     per_m, per_s = COST_UNITS_PER_CENT // 1000, COST_UNITS_PER_CENT // 3600
     vehicle_types = []
     for members in fleet.members:
@@ -163,18 +165,24 @@ def _data(problem: RoutingProblem, modelled: Sequence[int], fleet: _Fleet) -> Pr
     return pyvrp.ProblemData(locations, clients, depots, vehicle_types, distances, durations, groups)
 
 
-def search(problem: RoutingProblem, modelled: Sequence[int], seconds: float, seed: int) -> Routes | None:
+def search(
+    problem: RoutingProblem, modelled: Sequence[int], seconds: float, seed: int, mandatory_prize: int
+) -> Routes | None:
     """PyVRP's best feasible plan within `seconds` (None if it found none), as courier -> requests."""
     import pyvrp
     from pyvrp.exceptions import PenaltyBoundWarning
     from pyvrp.stop import MaxRuntime
 
     fleet = _fleet(problem)
-    data = _data(problem, modelled, fleet)
+    data = _data(problem, modelled, fleet, mandatory_prize)
     with warnings.catch_warnings():
         # PyVRP warns when its penalties saturate; an infeasible answer is handled below instead.
         warnings.simplefilter("ignore", PenaltyBoundWarning)
-        best = pyvrp.solve(data, stop=MaxRuntime(max(0.01, seconds)), seed=seed, display=False).best
+        # Penalties must be able to outweigh the largest prize, or PyVRP would rather break a
+        # window or a capacity than leave a request out.
+        prize = max((client.prize for client in data.clients()), default=0)
+        params = pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(max_penalty=max(100_000.0, 10.0 * prize)))
+        best = pyvrp.solve(data, stop=MaxRuntime(max(0.01, seconds)), seed=seed, display=False, params=params).best
     if not best.is_feasible():
         return None
     owner = [r for r in modelled for _ in problem.requests[r].time_windows]  # client -> request, as in _data
@@ -186,9 +194,11 @@ def search(problem: RoutingProblem, modelled: Sequence[int], seconds: float, see
     return routes
 
 
-def _child(conn: Connection, problem: RoutingProblem, modelled: Sequence[int], seconds: float, seed: int) -> None:
+def _child(
+    conn: Connection, problem: RoutingProblem, modelled: Sequence[int], seconds: float, seed: int, prize: int
+) -> None:
     try:
-        conn.send(search(problem, modelled, seconds, seed))
+        conn.send(search(problem, modelled, seconds, seed, prize))
     except Exception as error:  # the race goes on without this engine; the parent records why
         conn.send(f"{type(error).__name__}: {error}")
     finally:
@@ -198,12 +208,14 @@ def _child(conn: Connection, problem: RoutingProblem, modelled: Sequence[int], s
 class PyvrpRace:
     """PyVRP searching in a forked child (on the other core) until `deadline`."""
 
-    def __init__(self, problem: RoutingProblem, modelled: Sequence[int], deadline: float, seed: int) -> None:
+    def __init__(
+        self, problem: RoutingProblem, modelled: Sequence[int], deadline: float, seed: int, mandatory_prize: int
+    ) -> None:
         context = multiprocessing.get_context("fork")
         self._conn, child_conn = context.Pipe(duplex=False)
         seconds = deadline - time.perf_counter() - _MARGIN_S
         self._process = context.Process(
-            target=_child, args=(child_conn, problem, list(modelled), seconds, seed), daemon=True
+            target=_child, args=(child_conn, problem, list(modelled), seconds, seed, mandatory_prize), daemon=True
         )
         self._process.start()
         child_conn.close()

@@ -94,7 +94,7 @@ def solve(
     why_not = pyvrp_search.unsupported(problem) if modelled else "nothing to route"
     if solution_limit is not None:
         why_not = "a solution limit asks for a deterministic search"  # PyVRP's race runs on the clock
-    race = None if why_not else pyvrp_search.PyvrpRace(problem, modelled, deadline, seed)
+    race = None if why_not else pyvrp_search.PyvrpRace(problem, modelled, deadline, seed, big)
     try:
         model = _Model(problem, modelled, screenings, seed, big)
         # Racing PyVRP, OR-Tools gets a first slice here (lasting at least until its first plan, so
@@ -105,7 +105,7 @@ def solve(
         routes, status = model.search(warm_routes, deadline, solution_limit, tracker)
         engine = "ortools"
         if race is not None:
-            rivals = [pyvrp_search.search(problem, modelled, deadline - time.perf_counter(), seed + 1)]
+            rivals = [pyvrp_search.search(problem, modelled, deadline - time.perf_counter(), seed + 1, big)]
             rivals.append(race.result())
             for rival in rivals:
                 if rival is not None and _plan_units(problem, rival, big) < _plan_units(problem, routes, big):
