@@ -93,6 +93,7 @@ def _print_summary(console: Console, problem: RoutingProblem, result: RoutingRes
         ("cost: fixed", _money(cost.fixed_cents)),
         ("cost: penalties", _money(cost.penalty_cents)),
         ("cost: total", _money(cost.total_cents)),
+        ("search engine", result.engine or "-"),
         ("solve time", f"{result.runtime_s:.2f} s"),
         (
             "first solution",

@@ -55,6 +55,7 @@ def result_to_dict(result: RoutingResult) -> dict[str, Any]:
         "runtime_s": round(result.runtime_s, 3),
         "first_solution_s": None if result.first_solution_s is None else round(result.first_solution_s, 3),
         "solutions_found": result.solutions_found,
+        "engine": result.engine,
         "routes": [_route(route) for route in result.routes],
         "unassigned": [
             {"request_id": u.request_id, "reason": u.reason.value, "detail": u.detail} for u in result.unassigned
