@@ -28,6 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.peers import Routes, solve_ortools_plain, solve_pyvrp, solve_vroom
+from optimizer.errors import BackhaulError
 from optimizer.io.solomon import problem_from_vrptw, read_solomon
 from optimizer.routing import solve, validate
 from optimizer.routing.plan import result_from_routes
@@ -142,6 +143,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     engines = args.engine or ["backhaul"]
+    try:  # read every file first: a bad one should stop the run before hours of solving
+        for path in args.instances:
+            read_solomon(path)
+    except BackhaulError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     references = load_references()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     rows = []

@@ -53,6 +53,18 @@ def write_json_atomically(path: Path, document: object) -> None:
     os.replace(handle.name, path)
 
 
+def _check_writable(out: Path, errors: Console) -> None:
+    """Fail before a long solve, not after it, when the solution file cannot be written."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        errors.print(f"error: --out {out}: cannot create its folder: {error}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    if out.is_dir() or not os.access(out.parent, os.W_OK):
+        errors.print(f"error: --out {out}: not a writable file path", markup=False, highlight=False)
+        raise typer.Exit(2)
+
+
 def _print_summary(console: Console, problem: RoutingProblem, result: RoutingResult) -> None:
     routes = Table(title="Routes", show_lines=False)
     for column in ("courier", "stops", "leaves", "returns", "km", "hours", "peak load", "cost"):
@@ -133,12 +145,14 @@ def route(
 ) -> None:
     """Plan courier routes for the pickups in PROBLEM.json and print routes, KPIs and unassigned requests."""
     console = Console(quiet=quiet)
-    errors = Console(stderr=True)
+    errors = Console(stderr=True, soft_wrap=True)  # one line per error, however long
     try:
         problem = load_problem(problem_file)
     except BackhaulError as error:
         errors.print(f"error: {error}", markup=False, highlight=False)
         raise typer.Exit(2) from None
+    if out is not None:
+        _check_writable(out, errors)
     show_progress = console.is_terminal and not quiet
     with Progress(
         TextColumn("[bold]solving[/] {task.description}"),
@@ -163,7 +177,11 @@ def route(
     _print_summary(console, problem, result)
     problems = validate(problem, result)
     if out is not None:
-        write_json_atomically(out, result_to_dict(result))
+        try:
+            write_json_atomically(out, result_to_dict(result))
+        except OSError as error:
+            errors.print(f"error: --out {out}: cannot write: {error}", markup=False, highlight=False)
+            raise typer.Exit(2) from None
         console.print(f"solution written to {out}")
     if problems:
         for message in problems:

@@ -53,3 +53,10 @@ def test_missing_file_and_bad_flags_exit_2(tmp_path: Path) -> None:
     assert "cannot read" in missing.output
     negative = runner.invoke(app, ["route", str(SAMPLE), "--time-limit", "-3"])
     assert negative.exit_code == 2
+
+
+def test_unwritable_out_path_is_refused_before_solving(tmp_path: Path) -> None:
+    folder_as_file = runner.invoke(app, ["route", str(SAMPLE), "--time-limit", "30", "--out", str(tmp_path)])
+    assert folder_as_file.exit_code == 2
+    assert "--out" in folder_as_file.output
+    assert "not a writable file path" in folder_as_file.output

@@ -30,3 +30,11 @@ def test_references_prefer_the_distance_only_best_known() -> None:
     references = load_references()
     assert references["c101"] == (828.94, "distance_only")
     assert references["c1_2_1"][1] == "hierarchical_min_vehicles_then_distance"
+
+
+def test_a_bad_instance_file_stops_the_run_with_its_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("X\n\nVEHICLE\n 2 ten\n")
+    assert main([str(C101), str(bad), "--time-limit", "0.5", "--out", str(tmp_path / "r.jsonl")]) == 2
+    assert f"{bad}:4: expected numbers" in capsys.readouterr().err
+    assert not (tmp_path / "r.jsonl").exists()

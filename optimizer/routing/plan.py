@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from optimizer.domain import Load
 from optimizer.errors import InfeasibleError
 from optimizer.routing.problem import COST_UNITS_PER_CENT, RoutingProblem
-from optimizer.routing.reasons import explain_unassigned, screen_requests
 from optimizer.routing.result import CostBreakdown, Route, RoutingResult, SolveStatus, Stop, Unassigned
 from optimizer.routing.schedule import RouteSchedule, evaluate_route, route_cost_units
 
@@ -45,12 +44,12 @@ def result_from_routes(
     runtime_s: float,
     first_solution_s: float | None = None,
     solutions_found: int = 0,
-    unassigned: Sequence[Unassigned] | None = None,
+    unassigned: Sequence[Unassigned],
     warnings: tuple[str, ...] = (),
     strict: bool = True,
     engine: str = "",
 ) -> RoutingResult:
-    """Time and cost `routes`; list every request not on them (explained here unless given).
+    """Time and cost `routes`, with `unassigned` the requests left out and their reasons.
 
     With `strict`, a route that breaks a constraint is an internal error; without it (to report a
     peer engine's plan), the route is reported as timed and the validator names what it breaks.
@@ -64,14 +63,6 @@ def result_from_routes(
                 f"{', '.join(sorted(schedule.violations))}"
             )
         built.append(_route(problem, schedule))
-    if unassigned is None:
-        served = {r for route in routes.values() for r in route}
-        screenings = screen_requests(problem)
-        unassigned = [
-            explain_unassigned(problem, routes, r, screenings[r])
-            for r in range(len(problem.requests))
-            if r not in served
-        ]
     penalty = sum(problem.requests[problem.request_index[u.request_id]].penalty_cents for u in unassigned)
     cost = sum((route.cost for route in built), CostBreakdown()) + CostBreakdown(penalty_cents=float(penalty))
     return RoutingResult(
