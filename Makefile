@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/backhaul route scenarios/pickups_pingshan_sample.json --time-limit $(TIME_LIMIT) --out results/sample-solution.json
+	$(VENV)/bin/backhaul route scenarios/pickups_pingshan_sample.json --region shenzhen-pingshan --time-limit $(TIME_LIMIT) --out results/sample-solution.json
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest
@@ -24,4 +24,4 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)
-	$(VENV)/bin/python benchmarks/route_sample.py --time-limit $(TIME_LIMIT) --runs 5
+	$(VENV)/bin/python benchmarks/route_sample.py --time-limit $(TIME_LIMIT) --runs 5 --region shenzhen-pingshan

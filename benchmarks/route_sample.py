@@ -5,7 +5,7 @@ and writing the solution all count), with a different seed; the CLI re-validates
 exits non-zero if the validator rejects it. As a baseline in the same run, the construction
 heuristic alone (`--solution-limit 1`) is timed and costed on the same seeds.
 
-    python benchmarks/route_sample.py [PROBLEM.json] --time-limit 10 --runs 5
+    python benchmarks/route_sample.py [PROBLEM.json] --time-limit 10 --runs 5 [--region shenzhen-pingshan]
 """
 
 from __future__ import annotations
@@ -49,11 +49,15 @@ def main() -> None:
     parser.add_argument("problem", nargs="?", type=Path, default=SAMPLE)
     parser.add_argument("--time-limit", type=float, default=10.0)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--region", help="plan over this region's road network (as `make run` does)")
     args = parser.parse_args()
+    region = ["--region", args.region] if args.region else []
     rows: dict[str, list[dict[str, float]]] = {"construction only": [], f"search {args.time_limit:g} s": []}
     for seed in range(args.runs):
-        rows["construction only"].append(run_once(args.problem, args.time_limit, seed, ["--solution-limit", "1"]))
-        rows[f"search {args.time_limit:g} s"].append(run_once(args.problem, args.time_limit, seed, []))
+        rows["construction only"].append(
+            run_once(args.problem, args.time_limit, seed, ["--solution-limit", "1", *region])
+        )
+        rows[f"search {args.time_limit:g} s"].append(run_once(args.problem, args.time_limit, seed, region))
     print(f"{args.problem.name}: {args.runs} runs per row (seeds 0..{args.runs - 1}), median [min-max]")
     print(f"{'engine':<20}{'wall s':>22}{'cost':>28}{'served':>8}{'vehicles':>10}")
     for name, runs in rows.items():

@@ -8,7 +8,7 @@ bad value never reaches the solver.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from optimizer.errors import ValidationError
@@ -242,3 +242,80 @@ class Courier:
         if self.max_route_duration_s is None:
             return shift_length
         return min(shift_length, self.max_route_duration_s)
+
+
+@dataclass(frozen=True, slots=True)
+class DropOffPoint:
+    """Where a shopper can hand in a return (parcel locker or partner store); returns are consolidated there."""
+
+    id: str
+    location: Location
+    kind: str = "locker"
+
+    def __post_init__(self) -> None:
+        _require_id("id", self.id)
+        _require_id("kind", self.kind)
+
+
+@dataclass(frozen=True, slots=True)
+class CenterCategory:
+    """What a processing center charges and recovers for one item category, and its daily limit for it.
+
+    `recovery_cents` is what the center's resale channel realises per item; `capacity_per_day=None`
+    means only the center's total capacity limits this category.
+    """
+
+    cost_cents: int
+    recovery_cents: int = 0
+    capacity_per_day: int | None = None
+
+    def __post_init__(self) -> None:
+        _require_int("cost_cents", self.cost_cents)
+        _require_int("recovery_cents", self.recovery_cents)
+        if self.capacity_per_day is not None:
+            _require_int("capacity_per_day", self.capacity_per_day)
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessingCenter:
+    """A center that inspects, grades and resells returns: daily capacity and per-category terms.
+
+    The categories it lists are its capabilities: it cannot take an item of any other category.
+    """
+
+    id: str
+    location: Location
+    capacity_per_day: int
+    categories: Mapping[str, CenterCategory]
+
+    def __post_init__(self) -> None:
+        _require_id("id", self.id)
+        _require_int("capacity_per_day", self.capacity_per_day)
+        if not self.categories:
+            raise ValidationError("categories", "a processing center must be able to process at least one category")
+        for name, terms in self.categories.items():
+            _require_id("categories", name)
+            if not isinstance(terms, CenterCategory):
+                raise ValidationError(f"categories.{name}", "must be a CenterCategory")
+
+
+@dataclass(frozen=True, slots=True)
+class LineHaulTariff:
+    """What moving one return from its consolidation point to a processing center costs.
+
+    ``per_parcel_cents + millicents_per_kg_km * chargeable_kg * km / 1000``, where the chargeable
+    weight is rounded up to the next whole kilogram (as Chinese express tariffs bill). Beyond the
+    mapped road network a center is reached via the nearest major road, then `off_network_detour`
+    times the straight line.
+    """
+
+    per_parcel_cents: int = 100
+    millicents_per_kg_km: int = 600
+    off_network_detour: float = 1.3
+
+    def __post_init__(self) -> None:
+        _require_int("per_parcel_cents", self.per_parcel_cents)
+        _require_int("millicents_per_kg_km", self.millicents_per_kg_km, maximum=MAX_RATE_CENTS)
+        detour = self.off_network_detour
+        if isinstance(detour, bool) or not isinstance(detour, int | float) or not 1.0 <= detour <= 5.0:
+            raise ValidationError("off_network_detour", f"must be within [1, 5], got {detour!r}")

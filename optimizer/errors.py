@@ -21,3 +21,7 @@ class ValidationError(BackhaulError):
 
 class InfeasibleError(BackhaulError):
     """A hard requirement (for example a locked route prefix) that no plan can satisfy."""
+
+
+class InputFileError(BackhaulError):
+    """A file that cannot be read or parsed; the message names the file, line and field."""

@@ -2,8 +2,9 @@
 
 60 pickups in Shenzhen's Pingshan district, 2 depots, 6 couriers (e-tricycles and vans), 2-hour
 slots from 09:00 to 21:00, a few bulky items and exchanges, a few optional next-day-able pickups.
-All sites and requests are synthetic (seeded); run `python scenarios/make_pickup_sample.py` to
-regenerate the file byte for byte.
+Addresses come from the demand generator (residential streets of the bundled region), depots are
+two of the region's synthetic depots; everything else is drawn here. All of it is synthetic and
+seeded: `python scenarios/make_pickup_sample.py` regenerates the file byte for byte.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from optimizer.demand import DemandSpec, generate_returns
+from optimizer.geo.region import load_region
 
 SEED = 20261126
 OUT = Path(__file__).with_name("pickups_pingshan_sample.json")
@@ -39,10 +43,13 @@ def _parcel(rng: np.random.Generator, category: int) -> dict[str, int]:
 def build() -> dict[str, Any]:
     """The sample problem as a JSON-ready dict."""
     rng = np.random.default_rng(SEED)
+    region = load_region("shenzhen-pingshan")
+    west, east = region.sites.depots[1].location, region.sites.depots[3].location
     depots = [
-        {"id": "depot-pingshan-west", "lat": 22.6985, "lon": 114.3062},
-        {"id": "depot-pingshan-east", "lat": 22.7221, "lon": 114.3788},
+        {"id": "depot-pingshan-west", "lat": west.lat, "lon": west.lon},
+        {"id": "depot-pingshan-east", "lat": east.lat, "lon": east.lon},
     ]
+    addresses = [r.location for r in generate_returns(region, DemandSpec(60), seed=SEED)]
     trike = {"weight_g": 150_000, "volume_cm3": 1_200_000, "parcels": 40}
     van = {"weight_g": 700_000, "volume_cm3": 4_500_000, "parcels": 90}
     couriers = []
@@ -79,8 +86,8 @@ def build() -> dict[str, Any]:
             windows.append(SLOTS[slot + 2])
         request: dict[str, Any] = {
             "id": f"RET-{i + 1:04d}",
-            "lat": round(22.675 + rng.random() * 0.085, 6),
-            "lon": round(114.285 + rng.random() * 0.115, 6),
+            "lat": addresses[i].lat,
+            "lon": addresses[i].lon,
             "time_windows": [{"start": _clock(a), "end": _clock(b)} for a, b in windows],
             "service_s": 420 if CATEGORIES[category][0] == "bulky" else int(rng.integers(120, 300)),
             "parcels": [_parcel(rng, category) for _ in range(1 if rng.random() < 0.8 else 2)],

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from optimizer.io.problem_json import ProblemFileError, load_problem, problem_from_dict
+from optimizer.errors import InputFileError
+from optimizer.io.problem_json import load_problem, problem_from_dict
 from optimizer.routing.solve import solve
 from optimizer.routing.validate import validate
 
@@ -73,7 +74,7 @@ def _error_for(tmp_path: Path, mutate: Any) -> str:
     mutate(data)
     path = tmp_path / "problem.json"
     path.write_text(json.dumps(data, indent=1))
-    with pytest.raises(ProblemFileError) as caught:
+    with pytest.raises(InputFileError) as caught:
         load_problem(path)
     return str(caught.value)
 
@@ -114,10 +115,10 @@ def test_bad_input_names_the_file_line_and_field(tmp_path: Path, mutate: Any, ex
 def test_malformed_json_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "broken.json"
     path.write_text('{\n  "depots": [\n    {"id": "D",}\n  ]\n}\n')
-    with pytest.raises(ProblemFileError, match=r"broken\.json:3: not valid JSON"):
+    with pytest.raises(InputFileError, match=r"broken\.json:3: not valid JSON"):
         load_problem(path)
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(ProblemFileError, match="cannot read"):
+    with pytest.raises(InputFileError, match="cannot read"):
         load_problem(tmp_path / "absent.json")

@@ -1,4 +1,4 @@
-"""`backhaul` command line: plan routes from a problem file and print a readable summary.
+"""`backhaul route`: plan courier routes from a problem file and print a readable summary.
 
 Errors in the input end with one line naming the file, line and field, and exit status 2; a plan
 that fails the independent validator exits with status 1 (it would be a solver bug).
@@ -6,9 +6,7 @@ that fails the independent validator exits with status 1 (it would be a solver b
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -17,52 +15,28 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from optimizer.cli.app import (
+    DEFAULT_CACHE_DIR,
+    MAX_TIME_LIMIT_S,
+    CacheDir,
+    RegionsDir,
+    app,
+    check_writable,
+    clock,
+    error_console,
+    fail,
+    money,
+    open_region,
+    write_json_atomically,
+)
 from optimizer.errors import BackhaulError
+from optimizer.geo import DEFAULT_REGIONS_DIR
 from optimizer.io.problem_json import load_problem
 from optimizer.io.solution_json import result_to_dict
 from optimizer.routing.problem import RoutingProblem
 from optimizer.routing.result import RoutingResult, SolveStatus
 from optimizer.routing.solve import solve
 from optimizer.routing.validate import validate
-
-app = typer.Typer(help="Backhaul: reverse-logistics optimisation for e-commerce returns.", no_args_is_help=True)
-MAX_TIME_LIMIT_S = 24 * 3600.0
-
-
-@app.callback()
-def _main() -> None:
-    """Backhaul: pickup routing, processing-center assignment and what-if planning for returns."""
-
-
-def _clock(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
-
-
-def _money(cents: float) -> str:
-    return f"{cents / 100:,.2f}"
-
-
-def write_json_atomically(path: Path, document: object) -> None:
-    """Write JSON next to `path` and rename it into place, so a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
-        json.dump(document, handle, indent=2)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(handle.name, path)
-
-
-def _check_writable(out: Path, errors: Console) -> None:
-    """Fail before a long solve, not after it, when the solution file cannot be written."""
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        errors.print(f"error: --out {out}: cannot create its folder: {error}", markup=False, highlight=False)
-        raise typer.Exit(2) from None
-    if out.is_dir() or not os.access(out.parent, os.W_OK):
-        errors.print(f"error: --out {out}: not a writable file path", markup=False, highlight=False)
-        raise typer.Exit(2)
 
 
 def _print_summary(console: Console, problem: RoutingProblem, result: RoutingResult) -> None:
@@ -81,12 +55,12 @@ def _print_summary(console: Console, problem: RoutingProblem, result: RoutingRes
         routes.add_row(
             route.courier_id,
             str(len(route.stops)),
-            _clock(route.start_s),
-            _clock(route.end_s),
+            clock(route.start_s),
+            clock(route.end_s),
             f"{route.distance_m / 1000:.1f}",
             f"{route.duration_s / 3600:.2f}",
             f"{peak:.0%}",
-            _money(route.cost.total_cents),
+            money(route.cost.total_cents),
         )
     console.print(routes)
     served = len(problem.requests) - len(result.unassigned)
@@ -100,11 +74,11 @@ def _print_summary(console: Console, problem: RoutingProblem, result: RoutingRes
         ("couriers used", f"{len(result.routes)} of {len(problem.couriers)}"),
         ("distance", f"{result.distance_m / 1000:.1f} km"),
         ("courier time", f"{result.duration_s / 3600:.2f} h"),
-        ("cost: distance", _money(cost.distance_cents)),
-        ("cost: time", _money(cost.duration_cents)),
-        ("cost: fixed", _money(cost.fixed_cents)),
-        ("cost: penalties", _money(cost.penalty_cents)),
-        ("cost: total", _money(cost.total_cents)),
+        ("cost: distance", money(cost.distance_cents)),
+        ("cost: time", money(cost.duration_cents)),
+        ("cost: fixed", money(cost.fixed_cents)),
+        ("cost: penalties", money(cost.penalty_cents)),
+        ("cost: total", money(cost.total_cents)),
         ("search engine", result.engine or "-"),
         ("solve time", f"{result.runtime_s:.2f} s"),
         (
@@ -131,7 +105,10 @@ def route(
     time_limit: Annotated[
         float,
         typer.Option(
-            "--time-limit", min=0.1, max=MAX_TIME_LIMIT_S, help="Wall-clock seconds, model building included."
+            "--time-limit",
+            min=0.1,
+            max=MAX_TIME_LIMIT_S,
+            help="Wall-clock seconds from reading the input to the plan (matrices and model included).",
         ),
     ] = 10.0,
     seed: Annotated[
@@ -142,17 +119,28 @@ def route(
         int | None, typer.Option("--solution-limit", min=1, help="Stop after this many solutions (deterministic).")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="Print only errors.")] = False,
+    region: Annotated[
+        str | None,
+        typer.Option("--region", help="Travel times over this region's road network (e.g. shenzhen-pingshan)."),
+    ] = None,
+    regions_dir: RegionsDir = DEFAULT_REGIONS_DIR,
+    cache_dir: CacheDir = DEFAULT_CACHE_DIR,
 ) -> None:
     """Plan courier routes for the pickups in PROBLEM.json and print routes, KPIs and unassigned requests."""
     console = Console(quiet=quiet)
-    errors = Console(stderr=True, soft_wrap=True)  # one line per error, however long
+    started = time.perf_counter()
+    errors = error_console()
+    source = None
+    if region is not None:
+        from optimizer.geo.road_matrix import RoadNetworkSource
+
+        source = RoadNetworkSource(open_region(region, regions_dir, errors), cache_dir)
     try:
-        problem = load_problem(problem_file)
+        problem = load_problem(problem_file, matrix_source=source)
     except BackhaulError as error:
-        errors.print(f"error: {error}", markup=False, highlight=False)
-        raise typer.Exit(2) from None
+        fail(errors, str(error))
     if out is not None:
-        _check_writable(out, errors)
+        check_writable(out, errors)
     show_progress = console.is_terminal and not quiet
     with Progress(
         TextColumn("[bold]solving[/] {task.description}"),
@@ -165,23 +153,20 @@ def route(
         task = progress.add_task("no plan yet", total=time_limit)
 
         def report(elapsed: float, cost_cents: float) -> None:
-            progress.update(task, completed=elapsed, description=f"best cost {_money(cost_cents)}")
+            progress.update(task, completed=elapsed, description=f"best cost {money(cost_cents)}")
 
         try:
-            result = solve(
-                problem, time_limit_s=time_limit, seed=seed, solution_limit=solution_limit, on_progress=report
-            )
+            budget = max(0.1, time_limit - (time.perf_counter() - started))  # reading and matrices count too
+            result = solve(problem, time_limit_s=budget, seed=seed, solution_limit=solution_limit, on_progress=report)
         except BackhaulError as error:
-            errors.print(f"error: {problem_file}: {error}", markup=False, highlight=False)
-            raise typer.Exit(2) from None
+            fail(errors, f"{problem_file}: {error}")
     _print_summary(console, problem, result)
     problems = validate(problem, result)
     if out is not None:
         try:
             write_json_atomically(out, result_to_dict(result))
         except OSError as error:
-            errors.print(f"error: --out {out}: cannot write: {error}", markup=False, highlight=False)
-            raise typer.Exit(2) from None
+            fail(errors, f"--out {out}: cannot write: {error}")
         console.print(f"solution written to {out}")
     if problems:
         for message in problems:
@@ -190,7 +175,3 @@ def route(
     console.print("[green]validated:[/] every route respects windows, shifts, capacities and skills")
     if result.status is SolveStatus.NO_SOLUTION:
         raise typer.Exit(1)
-
-
-if __name__ == "__main__":
-    app()

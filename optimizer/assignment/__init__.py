@@ -1,0 +1,1 @@
+"""Returns -> processing centers: the optimal capacity-respecting assignment and today's nearest-center rule."""

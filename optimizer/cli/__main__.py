@@ -1,0 +1,5 @@
+"""`python -m optimizer.cli` runs the `backhaul` command line."""
+
+from optimizer.cli import app
+
+app()

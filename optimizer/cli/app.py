@@ -1,0 +1,85 @@
+"""The `backhaul` Typer application and what every command shares: output helpers and region options."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from optimizer.errors import BackhaulError
+
+if TYPE_CHECKING:
+    from optimizer.geo.region import Region
+
+app = typer.Typer(help="Backhaul: reverse-logistics optimisation for e-commerce returns.", no_args_is_help=True)
+MAX_TIME_LIMIT_S = 24 * 3600.0
+DEFAULT_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "backhaul" / "matrices"
+
+RegionsDir = Annotated[
+    Path,
+    typer.Option("--regions-dir", envvar="BACKHAUL_REGIONS_DIR", help="Folder of region folders."),
+]
+CacheDir = Annotated[
+    Path,
+    typer.Option("--cache-dir", envvar="BACKHAUL_CACHE_DIR", help="Where road-network matrices are cached."),
+]
+
+
+@app.callback()
+def _main() -> None:
+    """Backhaul: pickup routing, processing-center assignment and what-if planning for returns."""
+
+
+def error_console() -> Console:
+    """Standard error, one line per message however long (soft wrap)."""
+    return Console(stderr=True, soft_wrap=True)
+
+
+def fail(errors: Console, message: str, *, status: int = 2) -> NoReturn:
+    """Print `error: message` as one plain line and exit (2: bad input)."""
+    errors.print(f"error: {message}", markup=False, highlight=False)
+    raise typer.Exit(status)
+
+
+def clock(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def money(cents: float) -> str:
+    return f"{cents / 100:,.2f}"
+
+
+def open_region(name: str, regions_dir: Path, errors: Console) -> Region:
+    """Load a region or exit with its error (which names the file and key)."""
+    from optimizer.geo.region import load_region  # geopandas and friends load only when a region is used
+
+    try:
+        return load_region(name, regions_dir=regions_dir)
+    except BackhaulError as error:
+        fail(errors, str(error))
+
+
+def write_json_atomically(path: Path, document: object) -> None:
+    """Write JSON next to `path` and rename it into place, so a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
+        json.dump(document, handle, indent=2)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(handle.name, path)
+
+
+def check_writable(out: Path, errors: Console) -> None:
+    """Fail before a long solve, not after it, when the output file cannot be written."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        fail(errors, f"--out {out}: cannot create its folder: {error}")
+    if out.is_dir() or not os.access(out.parent, os.W_OK):
+        fail(errors, f"--out {out}: not a writable file path")

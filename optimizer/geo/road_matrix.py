@@ -1,0 +1,160 @@
+"""Travel matrices over a region's road network, cached on disk.
+
+Each point is snapped to its nearest road node; the matrix entry is the fastest road path between
+the two nodes plus each point's access leg (the straight line from the road to the door, driven
+slowly). Points outside the region's boundary, or farther from any road than the region allows,
+are rejected by index, so a typo in a coordinate never becomes a 40 km detour.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from optimizer.domain import Location
+from optimizer.errors import ValidationError
+from optimizer.geo.matrices import MAX_MATRIX_VALUE, TravelMatrix, haversine_distance_m
+from optimizer.geo.region import Region
+
+CACHE_FORMAT = "road-matrix-v1"
+"""Bumped whenever the way matrices are computed changes, so old cache files are never reused."""
+
+
+def _lonlat(locations: Sequence[Location]) -> npt.NDArray[np.float64]:
+    return np.array([(loc.lon, loc.lat) for loc in locations], dtype=np.float64).reshape(-1, 2)
+
+
+@dataclass(frozen=True)
+class RoadNetworkSource:
+    """`MatrixSource` over a region's drive graph; `cache_dir=None` computes every time."""
+
+    region: Region
+    cache_dir: Path | None = None
+    access_speed_kmh: float = 10.0
+    field: str = "points"
+    """How errors name the located points (e.g. ``requests`` when the caller's list is requests)."""
+
+    def _check(self, lonlat: npt.NDArray[np.float64]) -> None:
+        outside = np.flatnonzero(self.region.outside(lonlat))
+        if len(outside):
+            i = int(outside[0])
+            raise ValidationError(
+                f"{self.field}[{i}]",
+                f"({lonlat[i, 1]:.6f}, {lonlat[i, 0]:.6f}) is outside region {self.region.name}"
+                + (f" ({len(outside)} points in all)" if len(outside) > 1 else ""),
+            )
+
+    def _snap(self, lonlat: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        nodes, access_m = self.region.road_graph.snap(lonlat)
+        far = np.flatnonzero(access_m > self.region.max_snap_m)
+        if len(far):
+            i = int(far[0])
+            raise ValidationError(
+                f"{self.field}[{i}]",
+                f"({lonlat[i, 1]:.6f}, {lonlat[i, 0]:.6f}) is {access_m[i]:,.0f} m from the nearest mapped road "
+                f"(region {self.region.name} allows {self.region.max_snap_m:,.0f} m)",
+            )
+        return nodes, access_m
+
+    def _cache_path(self, lonlat: npt.NDArray[np.float64]) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        digest = hashlib.sha256()
+        for part in (
+            CACHE_FORMAT,
+            self.region.fingerprint,
+            f"{self.access_speed_kmh:g}",
+            f"{self.region.max_snap_m:g}",
+        ):
+            digest.update(part.encode() + b"\0")
+        digest.update(np.ascontiguousarray(lonlat).tobytes())
+        return self.cache_dir / f"{self.region.name}-{len(lonlat)}-{digest.hexdigest()[:32]}.npz"
+
+    def matrix_for(self, locations: Sequence[Location]) -> TravelMatrix:
+        """Road-network metres and seconds between all pairs of `locations` (reused from the cache if there)."""
+        lonlat = _lonlat(locations)
+        self._check(lonlat)
+        path = self._cache_path(lonlat)
+        cached = _read_cache(path)
+        if cached is not None and cached.size == len(locations):
+            return cached
+        nodes, access_m = self._snap(lonlat)
+        unique, position = np.unique(nodes, return_inverse=True)
+        time_cs, length_dm = self.region.road_graph.paths(unique, unique)
+        access_s = access_m / (self.access_speed_kmh / 3.6)
+        distance = length_dm[np.ix_(position, position)] / 10 + access_m[:, None] + access_m[None, :]
+        duration = time_cs[np.ix_(position, position)] / 100 + access_s[:, None] + access_s[None, :]
+        np.fill_diagonal(distance, 0)
+        np.fill_diagonal(duration, 0)
+        matrix = TravelMatrix(_whole(distance), _whole(duration))
+        if path is not None:
+            _write_cache(path, matrix)
+        return matrix
+
+    def nearest(self, sites: Sequence[Location], points: Sequence[Location]) -> npt.NDArray[np.int64]:
+        """Index of the site with the shortest road path from the site to each point (a depot's courier
+        driving out, a shopper's trip to a drop-off point); one Dijkstra per site, not per point."""
+        site_lonlat, point_lonlat = _lonlat(sites), _lonlat(points)
+        self._check(point_lonlat)
+        point_nodes, point_access = self._snap(point_lonlat)
+        site_nodes, site_access = self.region.road_graph.snap(site_lonlat)
+        _, length_dm = self.region.road_graph.paths(site_nodes, point_nodes)
+        metres = length_dm / 10 + site_access[:, None] + point_access[None, :]
+        return np.asarray(metres.argmin(axis=0), dtype=np.int64)
+
+    def line_haul_m(self, origins: Sequence[Location], destinations: Sequence[Location]) -> npt.NDArray[np.int64]:
+        """Road metres from each origin (inside the region) to each destination, which may lie beyond
+        the mapped network: such a destination is reached from the nearest major-road node, then by the
+        tariff's detour factor times the straight line."""
+        origin_lonlat, target_lonlat = _lonlat(origins), _lonlat(destinations)
+        self._check(origin_lonlat)
+        origin_nodes, origin_access = self._snap(origin_lonlat)
+        graph = self.region.road_graph
+        target_nodes, target_access = graph.snap(target_lonlat)
+        off = target_access > self.region.max_snap_m
+        gateway, _ = graph.nearest_major(target_lonlat[off])
+        target_nodes[off] = gateway
+        beyond = np.zeros(len(destinations))
+        for index, (lon, lat) in zip(np.flatnonzero(off), graph.lonlat[gateway], strict=True):
+            straight = haversine_distance_m([Location(float(lat), float(lon)), destinations[int(index)]])[0, 1]
+            beyond[index] = straight * self.region.line_haul.off_network_detour
+        target_access[off] = 0.0
+        _, length_dm = graph.paths(origin_nodes, target_nodes)
+        metres = length_dm / 10 + origin_access[:, None] + (target_access + beyond)[None, :]
+        return _whole(metres)
+
+
+def _whole(values: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    result = np.rint(values).astype(np.int64)
+    if result.size and result.max() > MAX_MATRIX_VALUE:
+        raise ValidationError("points", f"a travel value exceeds {MAX_MATRIX_VALUE}")
+    return result
+
+
+def _read_cache(path: Path | None) -> TravelMatrix | None:
+    """The cached matrix, or None when absent or unreadable (a damaged file is recomputed, not trusted)."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        with np.load(path) as data:
+            return TravelMatrix(data["distance_m"].astype(np.int64), data["duration_s"].astype(np.int64))
+    except (OSError, ValueError, KeyError, ValidationError):
+        return None
+
+
+def _write_cache(path: Path, matrix: TravelMatrix) -> None:
+    """Write atomically (temporary file, then rename): a crash never leaves a half-written cache entry."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.stem}.", suffix=".npz", delete=False) as f:
+            np.savez(f, distance_m=matrix.distance_m.astype(np.int32), duration_s=matrix.duration_s.astype(np.int32))
+        os.replace(f.name, path)
+    except OSError:
+        return  # a cache that cannot be written only costs time
