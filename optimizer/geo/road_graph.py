@@ -130,14 +130,28 @@ class RoadGraph:
         nodes = np.flatnonzero(self.major) if self.major.any() else np.arange(len(self.xy))
         return nodes[np.asarray(index, dtype=np.int64)], np.asarray(distance, dtype=np.float64)
 
+    @cached_property
+    def _reverse_csr(self) -> csr_array:
+        return csr_array(self.csr.T)
+
     def paths(
-        self, sources: npt.NDArray[np.int64], targets: npt.NDArray[np.int64], *, chunk: int = 256
+        self,
+        sources: npt.NDArray[np.int64],
+        targets: npt.NDArray[np.int64],
+        *,
+        reverse: bool = False,
+        chunk: int = 256,
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """Centiseconds and decimetres of the fastest path from every source node to every target node."""
+        """Centiseconds and decimetres of the fastest path from every source node to every target node.
+
+        With `reverse`, entry (i, j) is the path from target j *to* source i (one search per source on
+        the reversed graph): what a single new point needs to know about everyone else.
+        """
+        graph = self._reverse_csr if reverse else self.csr
         time_cs = np.empty((len(sources), len(targets)), dtype=np.int64)
         length_dm = np.empty_like(time_cs)
         for start in range(0, len(sources), chunk):
-            rows = dijkstra(self.csr, directed=True, indices=sources[start : start + chunk])[:, targets]
+            rows = dijkstra(graph, directed=True, indices=sources[start : start + chunk])[:, targets]
             if not np.isfinite(rows).all():
                 raise ValidationError("points", "a point is unreachable on the road graph")
             whole = np.floor(rows)

@@ -88,15 +88,48 @@ class RoadNetworkSource:
         nodes, access_m = self._snap(lonlat)
         unique, position = np.unique(nodes, return_inverse=True)
         time_cs, length_dm = self.region.road_graph.paths(unique, unique)
-        access_s = access_m / (self.access_speed_kmh / 3.6)
-        distance = length_dm[np.ix_(position, position)] / 10 + access_m[:, None] + access_m[None, :]
-        duration = time_cs[np.ix_(position, position)] / 100 + access_s[:, None] + access_s[None, :]
+        pair = np.ix_(position, position)
+        duration, distance = self.combine(time_cs[pair], length_dm[pair], access_m[:, None], access_m[None, :])
         np.fill_diagonal(distance, 0)
         np.fill_diagonal(duration, 0)
-        matrix = TravelMatrix(_whole(distance), _whole(duration))
+        matrix = TravelMatrix(distance, duration)
         if path is not None:
             _write_cache(path, matrix)
         return matrix
+
+    def combine(
+        self,
+        time_cs: npt.NDArray[np.int64],
+        length_dm: npt.NDArray[np.int64],
+        access_from_m: npt.ArrayLike,
+        access_to_m: npt.ArrayLike,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Whole seconds and metres of a trip: the road path plus both points' access legs.
+
+        The one rounding rule for every travel figure, so a leg computed alone equals the matrix entry.
+        """
+        access = np.asarray(access_from_m, dtype=np.float64) + np.asarray(access_to_m, dtype=np.float64)
+        seconds = time_cs / 100 + access / (self.access_speed_kmh / 3.6)
+        return _whole(seconds), _whole(length_dm / 10 + access)
+
+    def locate(self, locations: Sequence[Location]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """Road node and access metres of each location; rejects points outside the region or far from roads."""
+        lonlat = _lonlat(locations)
+        self._check(lonlat)
+        return self._snap(lonlat)
+
+    def legs_around(
+        self, node: int, access_m: float, nodes: npt.NDArray[np.int64], access: npt.NDArray[np.float64]
+    ) -> tuple[
+        tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]], tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
+    ]:
+        """(seconds, metres) from each of `nodes` to the point, and from the point to each: two searches."""
+        graph = self.region.road_graph
+        source = np.array([node], dtype=np.int64)
+        in_cs, in_dm = graph.paths(source, nodes, reverse=True)
+        out_cs, out_dm = graph.paths(source, nodes)
+        # two distinct points, even at one address, are their access legs apart, as in `matrix_for`
+        return self.combine(in_cs[0], in_dm[0], access, access_m), self.combine(out_cs[0], out_dm[0], access_m, access)
 
     def nearest(self, sites: Sequence[Location], points: Sequence[Location]) -> npt.NDArray[np.int64]:
         """Index of the site with the shortest road path from the site to each point (a depot's courier

@@ -1,0 +1,401 @@
+"""The day's live plan: routes that every booking joins the moment it is made.
+
+A `DayPlan` is the courier routes of one region and day, each stop with its road node and the
+leg from the point before it, so the plan is self-contained (it is stored as JSON and read by any
+worker). What a new pickup would add to each slot is found by cheapest feasible insertion: two
+road searches from the new address (to it and from it), then every position of every route is
+checked at once (numpy) against the slot, the shift, the vehicle's capacity and skills, with the
+classic earliest-start / latest-start test that keeps every later stop in its window. A slot is
+offered only if such a position exists, and a booking inserts there, so the plan never promises
+what the fleet cannot do. `plan_problem` turns a plan into a `RoutingProblem` (for re-optimising
+the day and for the independent validator).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from optimizer.domain import Courier, Depot, Load, Location, PickupRequest, TimeWindow
+from optimizer.errors import ValidationError
+from optimizer.geo.road_matrix import RoadNetworkSource
+from optimizer.routing.plan import result_from_routes
+from optimizer.routing.problem import RoutingProblem
+from optimizer.routing.result import RoutingResult, SolveStatus
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveStop:
+    """A booked pickup in a route: where (road node), when (its slot), what, and the leg that reaches it."""
+
+    booking_id: str
+    node: int
+    access_m: float
+    window: TimeWindow
+    service_s: int
+    load: Load
+    skills: frozenset[str]
+    leg_s: int
+    """Seconds from the previous point (depot or stop) at speed factor 1."""
+    leg_m: int
+
+
+@dataclass(frozen=True, slots=True)
+class LiveRoute:
+    """One courier's stops in order and the leg back to the end depot."""
+
+    courier_id: str
+    stops: tuple[LiveStop, ...]
+    end_leg_s: int
+    end_leg_m: int
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """Every courier's route for the day (empty routes included)."""
+
+    routes: Mapping[str, LiveRoute]
+
+    def booking_ids(self) -> set[str]:
+        return {stop.booking_id for route in self.routes.values() for stop in route.stops}
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready form (`from_json` reads it back exactly)."""
+        return {
+            courier: {
+                "end_leg": [route.end_leg_s, route.end_leg_m],
+                "stops": [
+                    [
+                        s.booking_id,
+                        s.node,
+                        s.access_m,
+                        s.window.start_s,
+                        s.window.end_s,
+                        s.service_s,
+                        list(s.load.as_tuple()),
+                        sorted(s.skills),
+                        s.leg_s,
+                        s.leg_m,
+                    ]
+                    for s in route.stops
+                ],
+            }
+            for courier, route in self.routes.items()
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DayPlan:
+        routes = {}
+        for courier, entry in data.items():
+            stops = tuple(
+                LiveStop(
+                    booking_id=b,
+                    node=int(node),
+                    access_m=float(access),
+                    window=TimeWindow(int(start), int(end)),
+                    service_s=int(service),
+                    load=Load(*(int(v) for v in load)),
+                    skills=frozenset(skills),
+                    leg_s=int(leg_s),
+                    leg_m=int(leg_m),
+                )
+                for b, node, access, start, end, service, load, skills, leg_s, leg_m in entry["stops"]
+            )
+            routes[courier] = LiveRoute(courier, stops, int(entry["end_leg"][0]), int(entry["end_leg"][1]))
+        return cls(routes)
+
+
+@dataclass(frozen=True, slots=True)
+class Insertion:
+    """The cheapest feasible place for a pickup in one slot, and what it adds."""
+
+    window: TimeWindow
+    courier_id: str
+    position: int
+    marginal_cost_cents: int
+    added_s: int
+    """Travel time added to the route (at the courier's speed)."""
+    added_m: int
+    joins_route: bool
+    """True when the courier already has stops that day (the pickup joins a route instead of starting one)."""
+    service_start_s: int
+    leg_in: tuple[int, int]
+    leg_out: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class NewPickup:
+    """A pickup being priced or booked, located on the road network."""
+
+    node: int
+    access_m: float
+    service_s: int
+    load: Load
+    skills: frozenset[str]
+
+
+@dataclass(frozen=True, eq=False)
+class _Positions:
+    """Every insertion position of a plan, flattened across routes."""
+
+    route: IntArray
+    index: IntArray
+    prev_node: IntArray
+    prev_access: FloatArray
+    next_node: IntArray
+    next_access: FloatArray
+    depart_prev: IntArray
+    latest_next: IntArray
+    old_leg_s: IntArray
+    old_leg_m: IntArray
+
+
+class LivePlanner:
+    """Prices and books pickups into a region's day plans for a given fleet."""
+
+    def __init__(self, source: RoadNetworkSource, depots: Sequence[Depot], couriers: Sequence[Courier]) -> None:
+        self.source = source
+        self.depots = tuple(depots)
+        self.couriers = tuple(couriers)
+        for courier in self.couriers:
+            if courier.max_route_duration_s is not None:
+                raise ValidationError(f"couriers.{courier.id}.max_route_duration_s", "not supported by live plans")
+        self.courier_index = {c.id: i for i, c in enumerate(self.couriers)}
+        depot_nodes, depot_access = source.locate([d.location for d in self.depots])
+        self._depot = {d.id: (int(n), float(a)) for d, n, a in zip(self.depots, depot_nodes, depot_access, strict=True)}
+        self._depot_legs: dict[tuple[str, str], tuple[int, int]] = {}
+
+    def locate(self, location: Location) -> tuple[int, float]:
+        """Road node and access metres of an address (errors name the point as `origin`)."""
+        nodes, access = replace(self.source, field="origin").locate([location])
+        return int(nodes[0]), float(access[0])
+
+    def _empty_leg(self, courier: Courier) -> tuple[int, int]:
+        key = (courier.start_depot_id, courier.end_depot_id)
+        if key[0] == key[1]:
+            return 0, 0
+        if key not in self._depot_legs:
+            a, b = self._depot[key[0]], self._depot[key[1]]
+            _, (seconds, metres) = self.source.legs_around(a[0], a[1], np.array([b[0]]), np.array([b[1]]))
+            self._depot_legs[key] = (int(seconds[0]), int(metres[0]))
+        return self._depot_legs[key]
+
+    def empty_plan(self) -> DayPlan:
+        return DayPlan({c.id: LiveRoute(c.id, (), *self._empty_leg(c)) for c in self.couriers})
+
+    def _positions(self, plan: DayPlan) -> _Positions:
+        columns: dict[str, list[Any]] = {name: [] for name in _Positions.__dataclass_fields__}
+        for r, courier in enumerate(self.couriers):
+            route = plan.routes[courier.id]
+            factor = courier.speed_factor
+            legs = [_scaled(s.leg_s, factor) for s in route.stops] + [_scaled(route.end_leg_s, factor)]
+            depart, t = [], courier.shift.start_s
+            for stop, leg in zip(route.stops, legs, strict=False):
+                t = max(t + leg, stop.window.start_s) + stop.service_s
+                depart.append(t)
+            latest = [courier.shift.end_s]  # latest arrival at each following point, from the end backwards
+            for k in range(len(route.stops) - 1, -1, -1):
+                stop = route.stops[k]
+                latest.append(min(stop.window.end_s, latest[-1] - legs[k + 1] - stop.service_s))
+            latest.reverse()
+            start = self._depot[courier.start_depot_id]
+            end = self._depot[courier.end_depot_id]
+            points = [(start[0], start[1])] + [(s.node, s.access_m) for s in route.stops] + [(end[0], end[1])]
+            raw_legs = [(s.leg_s, s.leg_m) for s in route.stops] + [(route.end_leg_s, route.end_leg_m)]
+            for p in range(len(route.stops) + 1):
+                columns["route"].append(r)
+                columns["index"].append(p)
+                columns["prev_node"].append(points[p][0])
+                columns["prev_access"].append(points[p][1])
+                columns["next_node"].append(points[p + 1][0])
+                columns["next_access"].append(points[p + 1][1])
+                columns["depart_prev"].append(courier.shift.start_s if p == 0 else depart[p - 1])
+                columns["latest_next"].append(latest[p])
+                columns["old_leg_s"].append(legs[p])
+                columns["old_leg_m"].append(raw_legs[p][1])
+        ints = {name: np.asarray(v, dtype=np.int64) for name, v in columns.items() if "access" not in name}
+        return _Positions(
+            prev_access=np.asarray(columns["prev_access"], dtype=np.float64),
+            next_access=np.asarray(columns["next_access"], dtype=np.float64),
+            **ints,
+        )
+
+    def options(self, plan: DayPlan, pickup: NewPickup, windows: Sequence[TimeWindow]) -> list[Insertion | None]:
+        """For each window, the cheapest feasible insertion of the pickup, or None when no courier can take it."""
+        if not windows:
+            return []
+        pos = self._positions(plan)
+        nodes = np.concatenate([pos.prev_node, pos.next_node])
+        access = np.concatenate([pos.prev_access, pos.next_access])
+        (in_s, in_m), (out_s, out_m) = self.source.legs_around(pickup.node, pickup.access_m, nodes, access)
+        count = len(pos.route)
+        leg_in_s, leg_in_m = in_s[:count], in_m[:count]
+        leg_out_s, leg_out_m = out_s[count:], out_m[count:]
+        factor = np.array([c.speed_factor for c in self.couriers])[pos.route]
+        scaled_in = np.rint(leg_in_s / factor).astype(np.int64)
+        scaled_out = np.rint(leg_out_s / factor).astype(np.int64)
+        loads = np.array(
+            [
+                np.sum([s.load.as_tuple() for s in plan.routes[c.id].stops], axis=0)
+                if plan.routes[c.id].stops
+                else (0, 0, 0)
+                for c in self.couriers
+            ],
+            dtype=np.int64,
+        ).reshape(-1, 3)
+        capacity = np.array([c.capacity.as_tuple() for c in self.couriers], dtype=np.int64).reshape(-1, 3)
+        fits = ((loads + np.array(pickup.load.as_tuple())) <= capacity).all(axis=1)
+        skilled = np.array([pickup.skills <= c.skills for c in self.couriers])
+        eligible = (fits & skilled)[pos.route]
+        added_s = scaled_in + scaled_out - pos.old_leg_s
+        added_m = leg_in_m + leg_out_m - pos.old_leg_m
+        km = np.array([c.cost_per_km_cents for c in self.couriers])[pos.route]
+        hour = np.array([c.cost_per_hour_cents for c in self.couriers])[pos.route]
+        empty = np.array([not plan.routes[c.id].stops for c in self.couriers])[pos.route]
+        fixed = np.array([c.fixed_cost_cents for c in self.couriers])[pos.route]
+        cost = np.ceil(added_m * km / 1000 + added_s * hour / 3600 + np.where(empty, fixed, 0)).astype(np.int64)
+        arrival = pos.depart_prev + scaled_in
+        found: list[Insertion | None] = []
+        for window in windows:
+            start = np.maximum(arrival, window.start_s)
+            ok = eligible & (start <= window.end_s) & (start + pickup.service_s + scaled_out <= pos.latest_next)
+            if not ok.any():
+                found.append(None)
+                continue
+            best = int(np.flatnonzero(ok)[np.argmin(np.where(ok, cost, np.iinfo(np.int64).max)[ok])])
+            found.append(
+                Insertion(
+                    window=window,
+                    courier_id=self.couriers[int(pos.route[best])].id,
+                    position=int(pos.index[best]),
+                    marginal_cost_cents=int(cost[best]),
+                    added_s=int(added_s[best]),
+                    added_m=int(added_m[best]),
+                    joins_route=not bool(empty[best]),
+                    service_start_s=int(start[best]),
+                    leg_in=(int(leg_in_s[best]), int(leg_in_m[best])),
+                    leg_out=(int(leg_out_s[best]), int(leg_out_m[best])),
+                )
+            )
+        return found
+
+    def insert(self, plan: DayPlan, booking_id: str, pickup: NewPickup, insertion: Insertion) -> DayPlan:
+        """The plan with the pickup at the insertion's place (found by `options` on this same plan)."""
+        route = plan.routes[insertion.courier_id]
+        stop = LiveStop(
+            booking_id,
+            pickup.node,
+            pickup.access_m,
+            insertion.window,
+            pickup.service_s,
+            pickup.load,
+            pickup.skills,
+            *insertion.leg_in,
+        )
+        stops = list(route.stops)
+        p = insertion.position
+        end_leg = (route.end_leg_s, route.end_leg_m)
+        if p < len(stops):
+            stops[p] = replace(stops[p], leg_s=insertion.leg_out[0], leg_m=insertion.leg_out[1])
+        else:
+            end_leg = insertion.leg_out
+        stops.insert(p, stop)
+        return DayPlan({**plan.routes, route.courier_id: LiveRoute(route.courier_id, tuple(stops), *end_leg)})
+
+    def remove(self, plan: DayPlan, booking_id: str) -> DayPlan:
+        """The plan without that booking; the route closes the gap (one road search for the new leg)."""
+        for courier_id, route in plan.routes.items():
+            ids = [s.booking_id for s in route.stops]
+            if booking_id not in ids:
+                continue
+            p = ids.index(booking_id)
+            courier = self.couriers[self.courier_index[courier_id]]
+            stops = list(route.stops)
+            del stops[p]
+            if not stops:
+                return DayPlan({**plan.routes, courier_id: LiveRoute(courier_id, (), *self._empty_leg(courier))})
+            prev = self._depot[courier.start_depot_id] if p == 0 else (stops[p - 1].node, stops[p - 1].access_m)
+            nxt = self._depot[courier.end_depot_id] if p == len(stops) else (stops[p].node, stops[p].access_m)
+            _, (seconds, metres) = self.source.legs_around(prev[0], prev[1], np.array([nxt[0]]), np.array([nxt[1]]))
+            leg = (int(seconds[0]), int(metres[0]))
+            end_leg = (route.end_leg_s, route.end_leg_m)
+            if p == len(stops):
+                end_leg = leg
+            else:
+                stops[p] = replace(stops[p], leg_s=leg[0], leg_m=leg[1])
+            return DayPlan({**plan.routes, courier_id: LiveRoute(courier_id, tuple(stops), *end_leg)})
+        return plan
+
+    def schedule(self, plan: DayPlan) -> dict[str, tuple[str, int]]:
+        """Courier and earliest service start of every booking in the plan."""
+        found: dict[str, tuple[str, int]] = {}
+        for courier in self.couriers:
+            t = courier.shift.start_s
+            for stop in plan.routes[courier.id].stops:
+                t = max(t + _scaled(stop.leg_s, courier.speed_factor), stop.window.start_s)
+                found[stop.booking_id] = (courier.id, t)
+                t += stop.service_s
+        return found
+
+    def plan_from_result(
+        self, problem: RoutingProblem, result: RoutingResult, stops: Mapping[str, LiveStop]
+    ) -> DayPlan:
+        """A re-optimised plan: the solver's stop order, legs read from the problem's matrix."""
+        matrix = problem.matrix
+        routes = dict(self.empty_plan().routes)
+        for route in result.routes:
+            courier = problem.courier_index[route.courier_id]
+            points = [problem.start_point(courier)]
+            points += [problem.request_point(problem.request_index[s.request_id]) for s in route.stops]
+            points.append(problem.end_point(courier))
+            new_stops = tuple(
+                replace(
+                    stops[s.request_id],
+                    leg_s=int(matrix.duration_s[points[k], points[k + 1]]),
+                    leg_m=int(matrix.distance_m[points[k], points[k + 1]]),
+                )
+                for k, s in enumerate(route.stops)
+            )
+            end = (int(matrix.duration_s[points[-2], points[-1]]), int(matrix.distance_m[points[-2], points[-1]]))
+            routes[route.courier_id] = LiveRoute(route.courier_id, new_stops, *end)
+        return DayPlan(routes)
+
+
+def _scaled(seconds: int, factor: float) -> int:
+    return seconds if factor == 1.0 else int(np.rint(seconds / factor))
+
+
+def plan_problem(
+    planner: LivePlanner,
+    plan: DayPlan,
+    requests: Sequence[PickupRequest],
+    *,
+    locked: Mapping[str, Sequence[str]] | None = None,
+) -> RoutingProblem:
+    """The day as a routing problem over the road network, with the live plan as the warm start.
+
+    `requests` are the booked pickups (each window is its booked slot); `locked` maps couriers to the
+    stops they have already done (a re-plan keeps them as the start of their routes).
+    """
+    couriers = tuple(
+        replace(courier, locked_stop_ids=tuple((locked or {}).get(courier.id, ()))) for courier in planner.couriers
+    )
+    matrix = planner.source.matrix_for([d.location for d in planner.depots] + [r.location for r in requests])
+    initial = {c: tuple(s.booking_id for s in route.stops) for c, route in plan.routes.items() if route.stops}
+    return RoutingProblem(planner.depots, couriers, tuple(requests), matrix, initial_routes=initial)
+
+
+def plan_result(problem: RoutingProblem, plan: DayPlan) -> RoutingResult:
+    """The live plan as a timed, costed result over `problem` (from `plan_problem`), for the validator."""
+    routes = {
+        problem.courier_index[c]: [problem.request_index[s.booking_id] for s in route.stops]
+        for c, route in plan.routes.items()
+    }
+    return result_from_routes(problem, routes, status=SolveStatus.FEASIBLE, runtime_s=0.0, unassigned=(), strict=False)

@@ -1,0 +1,94 @@
+"""Live plans: every booking is inserted where the fleet can serve it, and the independent validator agrees."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optimizer.demand import DemandSpec, SlotGrid, generate_returns
+from optimizer.domain import Load, Parcel, PickupRequest, TimeWindow
+from optimizer.fleet import FleetSpec, VehicleType
+from optimizer.geo.region import Region, load_region
+from optimizer.geo.road_matrix import RoadNetworkSource
+from optimizer.live_plan import DayPlan, LivePlanner, NewPickup, plan_problem, plan_result
+from optimizer.routing.validate import validate
+
+
+@pytest.fixture(scope="module")
+def region() -> Region:
+    return load_region("shanghai-central")
+
+
+def _planner(region: Region, per_depot: int, parcels: int) -> LivePlanner:
+    fleet = FleetSpec(per_depot, TimeWindow(9 * 3600, 21 * 3600), VehicleType(capacity=Load(10**9, 10**9, parcels)))
+    return LivePlanner(RoadNetworkSource(region), region.sites.depots, fleet.couriers(region.sites.depots))
+
+
+def _book_all(planner: LivePlanner, region: Region, count: int, seed: int) -> tuple[DayPlan, list[PickupRequest], int]:
+    plan = planner.empty_plan()
+    slots = SlotGrid().slots
+    booked: list[PickupRequest] = []
+    refused = 0
+    rng = np.random.default_rng(seed)
+    for r in generate_returns(region, DemandSpec(count, pickup_share=1.0), seed=seed):
+        node, access = planner.locate(r.location)
+        pickup = NewPickup(node, access, 240, Load(r.weight_g, r.volume_cm3, 1), frozenset())
+        window = slots[int(rng.integers(len(slots)))]
+        (option,) = planner.options(plan, pickup, [window])
+        if option is None:
+            refused += 1
+            continue
+        assert window.start_s <= option.service_start_s <= window.end_s
+        plan = planner.insert(plan, r.id, pickup, option)
+        parcel = Parcel(r.weight_g, r.volume_cm3)
+        booked.append(PickupRequest(r.id, r.location, (window,), 240, (parcel,)))
+    return plan, booked, refused
+
+
+def test_every_insertion_keeps_the_plan_valid_by_the_independent_validator(region: Region) -> None:
+    planner = _planner(region, per_depot=2, parcels=25)
+    plan, booked, refused = _book_all(planner, region, 160, seed=4)
+    assert refused > 0, "the fleet (4 couriers x 25 parcels) must fill up"
+    assert len(booked) <= 100
+    problem = plan_problem(planner, plan, booked)
+    assert validate(problem, plan_result(problem, plan)) == []
+    # the plan survives its JSON form unchanged
+    assert DayPlan.from_json(plan.to_json()) == plan
+    # removing bookings keeps it valid too
+    for request in booked[::3]:
+        plan = planner.remove(plan, request.id)
+    kept = [r for r in booked if r.id in plan.booking_ids()]
+    assert len(kept) == len(booked) - len(booked[::3])
+    problem = plan_problem(planner, plan, kept)
+    assert validate(problem, plan_result(problem, plan)) == []
+
+
+def test_a_full_fleet_offers_nothing_and_skills_are_respected(region: Region) -> None:
+    planner = _planner(region, per_depot=1, parcels=1)
+    location = region.sites.drop_off_points[0].location
+    node, access = planner.locate(location)
+    pickup = NewPickup(node, access, 120, Load(1000, 1000, 1), frozenset())
+    window = TimeWindow(10 * 3600, 12 * 3600)
+    plan = planner.empty_plan()
+    for i in range(2):  # two couriers of one parcel each
+        (option,) = planner.options(plan, pickup, [window])
+        assert option is not None
+        plan = planner.insert(plan, f"b{i}", pickup, option)
+    assert planner.options(plan, pickup, [window]) == [None]
+    bulky = NewPickup(node, access, 120, Load(1000, 1000, 1), frozenset({"two_person"}))
+    assert planner.options(planner.empty_plan(), bulky, [window]) == [None]
+
+
+def test_marginal_cost_is_lower_next_to_an_existing_route(region: Region) -> None:
+    planner = _planner(region, per_depot=1, parcels=50)
+    sites = region.sites.drop_off_points
+    window = TimeWindow(10 * 3600, 12 * 3600)
+    first = NewPickup(*planner.locate(sites[0].location), 120, Load(1, 1, 1), frozenset())
+    (alone,) = planner.options(planner.empty_plan(), first, [window])
+    assert alone is not None
+    assert not alone.joins_route
+    plan = planner.insert(planner.empty_plan(), "a", first, alone)
+    (joined,) = planner.options(plan, first, [window])  # the same address again
+    assert joined is not None
+    assert joined.joins_route
+    assert joined.marginal_cost_cents < alone.marginal_cost_cents
