@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from optimizer.domain import Courier, Depot, Load, Location, PickupRequest, TimeWindow
 from optimizer.errors import ValidationError
-from optimizer.geo.road_matrix import RoadNetworkSource
+from optimizer.geo.road_matrix import PointRows, RoadNetworkSource
 from optimizer.routing.plan import result_from_routes
 from optimizer.routing.problem import RoutingProblem
 from optimizer.routing.result import RoutingResult, SolveStatus
@@ -132,10 +132,9 @@ class Insertion:
 
 @dataclass(frozen=True, slots=True)
 class NewPickup:
-    """A pickup being priced or booked, located on the road network."""
+    """A pickup being priced or booked: its road paths to and from everywhere, and what it carries."""
 
-    node: int
-    access_m: float
+    rows: PointRows
     service_s: int
     load: Load
     skills: frozenset[str]
@@ -172,10 +171,10 @@ class LivePlanner:
         self._depot = {d.id: (int(n), float(a)) for d, n, a in zip(self.depots, depot_nodes, depot_access, strict=True)}
         self._depot_legs: dict[tuple[str, str], tuple[int, int]] = {}
 
-    def locate(self, location: Location) -> tuple[int, float]:
-        """Road node and access metres of an address (errors name the point as `origin`)."""
+    def locate(self, location: Location) -> PointRows:
+        """An address on the road network with its paths to and from everywhere (errors name it `origin`)."""
         nodes, access = replace(self.source, field="origin").locate([location])
-        return int(nodes[0]), float(access[0])
+        return self.source.point_rows(int(nodes[0]), float(access[0]))
 
     def _empty_leg(self, courier: Courier) -> tuple[int, int]:
         key = (courier.start_depot_id, courier.end_depot_id)
@@ -183,9 +182,14 @@ class LivePlanner:
             return 0, 0
         if key not in self._depot_legs:
             a, b = self._depot[key[0]], self._depot[key[1]]
-            _, (seconds, metres) = self.source.legs_around(a[0], a[1], np.array([b[0]]), np.array([b[1]]))
-            self._depot_legs[key] = (int(seconds[0]), int(metres[0]))
+            self._depot_legs[key] = self._leg(a, b)
         return self._depot_legs[key]
+
+    def _leg(self, a: tuple[int, float], b: tuple[int, float]) -> tuple[int, int]:
+        graph = self.source.region.road_graph
+        cs, dm = graph.paths(np.array([a[0]], dtype=np.int64), np.array([b[0]], dtype=np.int64))
+        seconds, metres = self.source.combine(cs[0], dm[0], np.array([a[1]]), np.array([b[1]]))
+        return int(seconds[0]), int(metres[0])
 
     def empty_plan(self) -> DayPlan:
         return DayPlan({c.id: LiveRoute(c.id, (), *self._empty_leg(c)) for c in self.couriers})
@@ -234,7 +238,7 @@ class LivePlanner:
         pos = self._positions(plan)
         nodes = np.concatenate([pos.prev_node, pos.next_node])
         access = np.concatenate([pos.prev_access, pos.next_access])
-        (in_s, in_m), (out_s, out_m) = self.source.legs_around(pickup.node, pickup.access_m, nodes, access)
+        (in_s, in_m), (out_s, out_m) = self.source.legs(pickup.rows, nodes, access)
         count = len(pos.route)
         leg_in_s, leg_in_m = in_s[:count], in_m[:count]
         leg_out_s, leg_out_m = out_s[count:], out_m[count:]
@@ -291,8 +295,8 @@ class LivePlanner:
         route = plan.routes[insertion.courier_id]
         stop = LiveStop(
             booking_id,
-            pickup.node,
-            pickup.access_m,
+            pickup.rows.node,
+            pickup.rows.access_m,
             insertion.window,
             pickup.service_s,
             pickup.load,
@@ -323,8 +327,7 @@ class LivePlanner:
                 return DayPlan({**plan.routes, courier_id: LiveRoute(courier_id, (), *self._empty_leg(courier))})
             prev = self._depot[courier.start_depot_id] if p == 0 else (stops[p - 1].node, stops[p - 1].access_m)
             nxt = self._depot[courier.end_depot_id] if p == len(stops) else (stops[p].node, stops[p].access_m)
-            _, (seconds, metres) = self.source.legs_around(prev[0], prev[1], np.array([nxt[0]]), np.array([nxt[1]]))
-            leg = (int(seconds[0]), int(metres[0]))
+            leg = self._leg(prev, nxt)
             end_leg = (route.end_leg_s, route.end_leg_m)
             if p == len(stops):
                 end_leg = leg

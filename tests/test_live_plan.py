@@ -31,8 +31,7 @@ def _book_all(planner: LivePlanner, region: Region, count: int, seed: int) -> tu
     refused = 0
     rng = np.random.default_rng(seed)
     for r in generate_returns(region, DemandSpec(count, pickup_share=1.0), seed=seed):
-        node, access = planner.locate(r.location)
-        pickup = NewPickup(node, access, 240, Load(r.weight_g, r.volume_cm3, 1), frozenset())
+        pickup = NewPickup(planner.locate(r.location), 240, Load(r.weight_g, r.volume_cm3, 1), frozenset())
         window = slots[int(rng.integers(len(slots)))]
         (option,) = planner.options(plan, pickup, [window])
         if option is None:
@@ -66,8 +65,8 @@ def test_every_insertion_keeps_the_plan_valid_by_the_independent_validator(regio
 def test_a_full_fleet_offers_nothing_and_skills_are_respected(region: Region) -> None:
     planner = _planner(region, per_depot=1, parcels=1)
     location = region.sites.drop_off_points[0].location
-    node, access = planner.locate(location)
-    pickup = NewPickup(node, access, 120, Load(1000, 1000, 1), frozenset())
+    rows = planner.locate(location)
+    pickup = NewPickup(rows, 120, Load(1000, 1000, 1), frozenset())
     window = TimeWindow(10 * 3600, 12 * 3600)
     plan = planner.empty_plan()
     for i in range(2):  # two couriers of one parcel each
@@ -75,7 +74,7 @@ def test_a_full_fleet_offers_nothing_and_skills_are_respected(region: Region) ->
         assert option is not None
         plan = planner.insert(plan, f"b{i}", pickup, option)
     assert planner.options(plan, pickup, [window]) == [None]
-    bulky = NewPickup(node, access, 120, Load(1000, 1000, 1), frozenset({"two_person"}))
+    bulky = NewPickup(rows, 120, Load(1000, 1000, 1), frozenset({"two_person"}))
     assert planner.options(planner.empty_plan(), bulky, [window]) == [None]
 
 
@@ -83,7 +82,7 @@ def test_marginal_cost_is_lower_next_to_an_existing_route(region: Region) -> Non
     planner = _planner(region, per_depot=1, parcels=50)
     sites = region.sites.drop_off_points
     window = TimeWindow(10 * 3600, 12 * 3600)
-    first = NewPickup(*planner.locate(sites[0].location), 120, Load(1, 1, 1), frozenset())
+    first = NewPickup(planner.locate(sites[0].location), 120, Load(1, 1, 1), frozenset())
     (alone,) = planner.options(planner.empty_plan(), first, [window])
     assert alone is not None
     assert not alone.joins_route

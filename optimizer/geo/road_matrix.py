@@ -23,12 +23,26 @@ from optimizer.errors import ValidationError
 from optimizer.geo.matrices import MAX_MATRIX_VALUE, TravelMatrix, haversine_distance_m
 from optimizer.geo.region import Region
 
+Legs = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
+"""Whole seconds and metres of several trips."""
 CACHE_FORMAT = "road-matrix-v1"
 """Bumped whenever the way matrices are computed changes, so old cache files are never reused."""
 
 
 def _lonlat(locations: Sequence[Location]) -> npt.NDArray[np.float64]:
     return np.array([(loc.lon, loc.lat) for loc in locations], dtype=np.float64).reshape(-1, 2)
+
+
+@dataclass(frozen=True, eq=False)
+class PointRows:
+    """Fastest paths to and from one located point, over every node of the road graph."""
+
+    node: int
+    access_m: float
+    in_cs: npt.NDArray[np.int64]
+    in_dm: npt.NDArray[np.int64]
+    out_cs: npt.NDArray[np.int64]
+    out_dm: npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -103,7 +117,7 @@ class RoadNetworkSource:
         length_dm: npt.NDArray[np.int64],
         access_from_m: npt.ArrayLike,
         access_to_m: npt.ArrayLike,
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    ) -> Legs:
         """Whole seconds and metres of a trip: the road path plus both points' access legs.
 
         The one rounding rule for every travel figure, so a leg computed alone equals the matrix entry.
@@ -118,18 +132,26 @@ class RoadNetworkSource:
         self._check(lonlat)
         return self._snap(lonlat)
 
-    def legs_around(
-        self, node: int, access_m: float, nodes: npt.NDArray[np.int64], access: npt.NDArray[np.float64]
+    def point_rows(self, node: int, access_m: float) -> PointRows:
+        """Road paths from every node to a point and from the point to every node: two searches."""
+        graph = self.region.road_graph
+        source, everywhere = np.array([node], dtype=np.int64), np.arange(len(graph.lonlat), dtype=np.int64)
+        in_cs, in_dm = graph.paths(source, everywhere, reverse=True)
+        out_cs, out_dm = graph.paths(source, everywhere)
+        return PointRows(node, access_m, in_cs[0], in_dm[0], out_cs[0], out_dm[0])
+
+    def legs(
+        self, rows: PointRows, nodes: npt.NDArray[np.int64], access: npt.NDArray[np.float64]
     ) -> tuple[
         tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]], tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
     ]:
-        """(seconds, metres) from each of `nodes` to the point, and from the point to each: two searches."""
-        graph = self.region.road_graph
-        source = np.array([node], dtype=np.int64)
-        in_cs, in_dm = graph.paths(source, nodes, reverse=True)
-        out_cs, out_dm = graph.paths(source, nodes)
-        # two distinct points, even at one address, are their access legs apart, as in `matrix_for`
-        return self.combine(in_cs[0], in_dm[0], access, access_m), self.combine(out_cs[0], out_dm[0], access_m, access)
+        """(seconds, metres) from each of the points (`nodes`, `access`) to the row's point, and back.
+
+        Two distinct points, even at one address, are their access legs apart, as in `matrix_for`.
+        """
+        inbound = self.combine(rows.in_cs[nodes], rows.in_dm[nodes], access, rows.access_m)
+        outbound = self.combine(rows.out_cs[nodes], rows.out_dm[nodes], rows.access_m, access)
+        return inbound, outbound
 
     def nearest(self, sites: Sequence[Location], points: Sequence[Location]) -> npt.NDArray[np.int64]:
         """Index of the site with the shortest road path from the site to each point (a depot's courier
