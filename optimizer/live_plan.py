@@ -114,7 +114,11 @@ class DayPlan:
 
 @dataclass(frozen=True, slots=True)
 class Insertion:
-    """The cheapest feasible place for a pickup in one slot, and what it adds."""
+    """The cheapest feasible place for a pickup in one slot, and what it adds.
+
+    `marginal_cost_cents` prices the added driving at the courier's km and hour rates; the fleet is
+    rostered for the day, so a vehicle's fixed cost is not charged to the pickup that starts its route.
+    """
 
     window: TimeWindow
     courier_id: str
@@ -170,10 +174,14 @@ class LivePlanner:
         depot_nodes, depot_access = source.locate([d.location for d in self.depots])
         self._depot = {d.id: (int(n), float(a)) for d, n, a in zip(self.depots, depot_nodes, depot_access, strict=True)}
         self._depot_legs: dict[tuple[str, str], tuple[int, int]] = {}
+        self._last_positions: tuple[DayPlan, _Positions] | None = None
 
     def locate(self, location: Location) -> PointRows:
         """An address on the road network with its paths to and from everywhere (errors name it `origin`)."""
-        nodes, access = replace(self.source, field="origin").locate([location])
+        try:
+            nodes, access = self.source.locate([location])
+        except ValidationError as error:
+            raise ValidationError("origin", error.reason) from None
         return self.source.point_rows(int(nodes[0]), float(access[0]))
 
     def _empty_leg(self, courier: Courier) -> tuple[int, int]:
@@ -191,10 +199,22 @@ class LivePlanner:
         seconds, metres = self.source.combine(cs[0], dm[0], np.array([a[1]]), np.array([b[1]]))
         return int(seconds[0]), int(metres[0])
 
+    def new_pickup(self, stop: LiveStop) -> NewPickup:
+        """A booked stop as a pickup to insert again (into another plan of the same day)."""
+        return NewPickup(self.source.point_rows(stop.node, stop.access_m), stop.service_s, stop.load, stop.skills)
+
     def empty_plan(self) -> DayPlan:
         return DayPlan({c.id: LiveRoute(c.id, (), *self._empty_leg(c)) for c in self.couriers})
 
     def _positions(self, plan: DayPlan) -> _Positions:
+        last = self._last_positions  # one read: safe while other threads replace it
+        if last is not None and last[0] is plan:
+            return last[1]
+        positions = self._flatten(plan)
+        self._last_positions = (plan, positions)
+        return positions
+
+    def _flatten(self, plan: DayPlan) -> _Positions:
         columns: dict[str, list[Any]] = {name: [] for name in _Positions.__dataclass_fields__}
         for r, courier in enumerate(self.couriers):
             route = plan.routes[courier.id]
@@ -263,8 +283,8 @@ class LivePlanner:
         km = np.array([c.cost_per_km_cents for c in self.couriers])[pos.route]
         hour = np.array([c.cost_per_hour_cents for c in self.couriers])[pos.route]
         empty = np.array([not plan.routes[c.id].stops for c in self.couriers])[pos.route]
-        fixed = np.array([c.fixed_cost_cents for c in self.couriers])[pos.route]
-        cost = np.ceil(added_m * km / 1000 + added_s * hour / 3600 + np.where(empty, fixed, 0)).astype(np.int64)
+        # the day's fleet is already rostered: a pickup adds driving (km and hours), not a vehicle's fixed cost
+        cost = np.ceil(added_m * km / 1000 + added_s * hour / 3600).astype(np.int64)
         arrival = pos.depart_prev + scaled_in
         found: list[Insertion | None] = []
         for window in windows:

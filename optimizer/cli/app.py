@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Backhaul: reverse-logistics optimisation for e-commerce returns.", no_args_is_help=True)
 MAX_TIME_LIMIT_S = 24 * 3600.0
-DEFAULT_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "backhaul" / "matrices"
 
 RegionsDir = Annotated[
     Path,

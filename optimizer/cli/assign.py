@@ -15,7 +15,6 @@ from rich.table import Table
 from optimizer.assignment.problem import DEFAULT_UNPLACED_PENALTY_CENTS, AssignmentProblem
 from optimizer.assignment.result import AssignmentResult
 from optimizer.cli.app import (
-    DEFAULT_CACHE_DIR,
     CacheDir,
     RegionsDir,
     app,
@@ -25,7 +24,7 @@ from optimizer.cli.app import (
     open_region,
 )
 from optimizer.errors import BackhaulError
-from optimizer.geo import DEFAULT_REGIONS_DIR
+from optimizer.geo import DEFAULT_CACHE_DIR, DEFAULT_REGIONS_DIR
 from optimizer.io.assignment_json import assignment_to_dict, savings
 
 if TYPE_CHECKING:

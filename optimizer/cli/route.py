@@ -16,7 +16,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from optimizer.cli.app import (
-    DEFAULT_CACHE_DIR,
     MAX_TIME_LIMIT_S,
     CacheDir,
     RegionsDir,
@@ -30,7 +29,7 @@ from optimizer.cli.app import (
     write_json_atomically,
 )
 from optimizer.errors import BackhaulError
-from optimizer.geo import DEFAULT_REGIONS_DIR
+from optimizer.geo import DEFAULT_CACHE_DIR, DEFAULT_REGIONS_DIR
 from optimizer.io.problem_json import load_problem
 from optimizer.io.solution_json import result_to_dict
 from optimizer.routing.problem import RoutingProblem

@@ -1,0 +1,1 @@
+"""Backhaul's HTTP service (FastAPI): quotes, pickup slots, bookings, day plans, assignments."""

@@ -1,0 +1,93 @@
+"""Service settings, read from environment variables once at the edge (pydantic-settings).
+
+`DATABASE_URL` selects the store (default: a SQLite file in the working directory);
+`BACKHAUL_API_KEYS` lists `tenant:key` pairs; every other setting is `BACKHAUL_<NAME>`.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from optimizer.demand import SlotGrid
+from optimizer.domain import Load, TimeWindow
+from optimizer.fleet import FleetSpec, VehicleType
+from optimizer.geo import DEFAULT_CACHE_DIR, DEFAULT_REGIONS_DIR
+from optimizer.policy import PolicyBook, ReturnPolicy
+from optimizer.quoting import SlotPolicy
+
+DEV_TENANT = "dev"
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told; defaults run the bundled region on a local SQLite file."""
+
+    model_config = SettingsConfigDict(env_prefix="BACKHAUL_", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        "sqlite:///backhaul.db", validation_alias=AliasChoices("DATABASE_URL", "BACKHAUL_DATABASE_URL")
+    )
+    api_keys: str = ""
+    """`tenant:key` pairs, comma separated; empty runs in development mode with one `dev` tenant."""
+    region: str = "shenzhen-pingshan"
+    regions_dir: Path = DEFAULT_REGIONS_DIR
+    cache_dir: Path = DEFAULT_CACHE_DIR
+    timezone: str = "Asia/Shanghai"
+    migrate: bool = True
+    """Bring the database schema up to date at startup (`backhaul serve` does it once, before its workers)."""
+
+    couriers_per_depot: int = Field(4, ge=0, le=200)
+    shift_start_s: int = Field(8 * 3600, ge=0, le=48 * 3600)
+    shift_end_s: int = Field(22 * 3600, ge=0, le=48 * 3600)
+    vehicle_weight_g: int = Field(400_000, ge=1)
+    vehicle_volume_cm3: int = Field(3_000_000, ge=1)
+    vehicle_parcels: int = Field(60, ge=1)
+
+    slot_opens_s: int = Field(9 * 3600, ge=0)
+    slot_closes_s: int = Field(21 * 3600, ge=0)
+    slot_length_s: int = Field(2 * 3600, ge=900)
+    cutoff_s: int = Field(3600, ge=0)
+    green_added_s: int = Field(300, ge=0)
+    quote_ttl_s: int = Field(900, ge=10, le=7 * 86400)
+    merchant_policies: str = ""
+    """JSON: `{"merchant id": {"pickup_fee_cents": 500, ...}}`; others use the default policy."""
+
+    max_body_bytes: int = Field(256 * 1024, ge=1024)
+    max_parcels: int = Field(20, ge=1, le=1000)
+    max_slot_days: int = Field(7, ge=1, le=31)
+    max_days_ahead: int = Field(30, ge=1, le=365)
+    max_plan_time_limit_s: float = Field(60.0, gt=0, le=3600)
+    max_assignment_returns: int = Field(20_000, ge=1)
+
+    @field_validator("api_keys")
+    @classmethod
+    def _keys_are_pairs(cls, value: str) -> str:
+        for pair in filter(None, (p.strip() for p in value.split(","))):
+            tenant, _, key = pair.partition(":")
+            if not tenant or not key:
+                raise ValueError(f"each entry must be tenant:key, got {pair!r}")
+        return value
+
+    @cached_property
+    def tenants_by_key(self) -> dict[str, str]:
+        """API key -> tenant; empty in development mode."""
+        pairs = (p.strip().partition(":") for p in self.api_keys.split(",") if p.strip())
+        return {key: tenant for tenant, _, key in pairs}
+
+    def fleet(self) -> FleetSpec:
+        capacity = Load(self.vehicle_weight_g, self.vehicle_volume_cm3, self.vehicle_parcels)
+        return FleetSpec(
+            self.couriers_per_depot, TimeWindow(self.shift_start_s, self.shift_end_s), VehicleType(capacity=capacity)
+        )
+
+    def slot_policy(self) -> SlotPolicy:
+        grid = SlotGrid(self.slot_opens_s, self.slot_closes_s, self.slot_length_s)
+        return SlotPolicy(grid, cutoff_s=self.cutoff_s, green_added_s=self.green_added_s)
+
+    def policies(self) -> PolicyBook:
+        merchants = json.loads(self.merchant_policies) if self.merchant_policies else {}
+        return PolicyBook(merchants={m: ReturnPolicy(**terms) for m, terms in merchants.items()})

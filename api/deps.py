@@ -1,0 +1,36 @@
+"""Dependencies shared by the routes: the service, the calling tenant, the clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request
+
+from api.config import DEV_TENANT
+from api.service import Service
+
+
+def get_service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+def get_tenant(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> str:
+    """The tenant the API key belongs to; 401 without a valid key (development mode: the `dev` tenant)."""
+    keys: dict[str, str] = request.app.state.settings.tenants_by_key
+    if not keys:
+        return DEV_TENANT
+    tenant = keys.get(x_api_key or "")
+    if tenant is None:
+        raise HTTPException(401, "missing or unknown X-API-Key", headers={"WWW-Authenticate": "ApiKey"})
+    return tenant
+
+
+def get_now() -> datetime:
+    return datetime.now(UTC)
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+TenantDep = Annotated[str, Depends(get_tenant)]
+NowDep = Annotated[datetime, Depends(get_now)]

@@ -1,0 +1,59 @@
+"""`create_app(settings)`: the FastAPI application. Heavy resources load in the lifespan, never at import."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.config import Settings
+from api.middleware import BodyLimit, Metrics, MetricsMiddleware
+from api.routes import assignments, health, pickups, plans, quotes, slots
+from api.service import Service
+from api.store import Store
+
+log = logging.getLogger("backhaul.api")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The service for `settings`: region, matrices and the store are opened when the app starts."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not settings.tenants_by_key:
+            log.warning("BACKHAUL_API_KEYS is not set: development mode, every caller is tenant 'dev'")
+        store = Store(settings.database_url)
+        if settings.migrate:
+            store.migrate()
+        app.state.service = Service(settings, store)
+        app.state.jobs = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            yield
+        finally:
+            app.state.jobs.shutdown(wait=False, cancel_futures=True)
+            store.dispose()
+
+    app = FastAPI(
+        title="Backhaul",
+        version="1.0.0",
+        summary="Returns logistics: quotes, pickup slots priced by route insertion, bookings, day plans.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics = Metrics()
+    errors.install(app)
+    for module in (quotes, slots, pickups, plans, assignments, health):
+        app.include_router(module.router)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app configured from environment variables (`backhaul serve` and uvicorn's factory mode)."""
+    return create_app(Settings())

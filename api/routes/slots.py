@@ -1,0 +1,31 @@
+"""`GET /v1/pickup-slots`: the slots an address can book, priced by what they add to the routes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import NowDep, ServiceDep, TenantDep
+from api.schemas import LatLon, ParcelIn, SlotsPublic
+
+router = APIRouter(prefix="/v1", tags=["pickup slots"])
+
+
+@router.get("/pickup-slots", operation_id="list_pickup_slots", response_model=SlotsPublic)
+def list_pickup_slots(
+    service: ServiceDep,
+    _tenant: TenantDep,
+    now: NowDep,
+    lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False)],
+    lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False)],
+    weight_g: Annotated[int, Query(ge=1, le=1_000_000)] = 1000,
+    volume_cm3: Annotated[int, Query(ge=1, le=10_000_000)] = 5000,
+    parcel_count: Annotated[int, Query(ge=1, le=100)] = 1,
+    date_from: Annotated[date | None, Query()] = None,
+    days: Annotated[int, Query(ge=1, le=31)] = 1,
+) -> SlotsPublic:
+    """Every slot of `days` days from `date_from` (default today): availability, marginal cost, green."""
+    parcels = [ParcelIn(weight_g=weight_g, volume_cm3=volume_cm3, count=parcel_count)]
+    return service.slots(LatLon(lat=lat, lon=lon), parcels, date_from, days, now)

@@ -1,0 +1,195 @@
+"""Request and response schemas (pydantic): the service's public contract, converted to and from the
+domain at the edge. Every bound here is also a guard: nothing a client sends can ask for unbounded work.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Id = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LatLon(Strict):
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+
+
+class ParcelIn(Strict):
+    weight_g: int = Field(ge=1, le=1_000_000)
+    volume_cm3: int = Field(ge=1, le=10_000_000)
+    count: int = Field(1, ge=1, le=100)
+
+
+class ReturnFields(Strict):
+    """What a return is: where it starts, what it holds, why it comes back, who sold it."""
+
+    origin: LatLon
+    parcels: list[ParcelIn] = Field(min_length=1, max_length=1000)
+    category: str = Field(min_length=1, max_length=40)
+    reason: str = Field(min_length=1, max_length=40, description="`quality`, `not_quality`, or a finer code")
+    insured: bool = False
+    merchant_id: Id
+    order_value_cents: int | None = Field(None, ge=0, le=10**12)
+
+
+class QuoteCreate(ReturnFields):
+    date_from: date | None = Field(None, description="first day of pickup slots offered (default: today)")
+    days: int = Field(2, ge=1, le=31, description="how many days of slots to offer")
+
+
+class PayerShare(Strict):
+    payer: Literal["merchant", "insurer", "customer"]
+    amount_cents: int
+
+
+class SlotPublic(Strict):
+    slot_id: str
+    start: datetime
+    end: datetime
+    available: bool
+    marginal_cost_cents: int | None = Field(
+        description="what the pickup adds to the couriers' routes; null if none can"
+    )
+    green: bool = Field(description="a courier already passes nearby: the pickup adds little driving")
+
+
+class QuoteOption(Strict):
+    method: Literal["pickup", "drop_off"]
+    amount_cents: int
+    currency: str
+    payer: Literal["merchant", "insurer", "customer"]
+    payers: list[PayerShare]
+    center_id: str | None
+    estimated_arrival_at_center: datetime | None
+    slots: list[SlotPublic] | None = None
+    point_id: str | None = None
+    distance_m: int | None = None
+
+
+class QuotePublic(Strict):
+    quote_id: str
+    expires_at: datetime
+    options: list[QuoteOption]
+
+
+class SlotsPublic(Strict):
+    slots: list[SlotPublic]
+
+
+class PickupCreate(Strict):
+    """Book from a quote (`quote_id` + `slot_id`) or from a full request (the return's fields + `slot_id`)."""
+
+    slot_id: str = Field(min_length=1, max_length=40)
+    quote_id: str | None = Field(None, max_length=40)
+    origin: LatLon | None = None
+    parcels: list[ParcelIn] | None = Field(None, min_length=1, max_length=1000)
+    category: str | None = Field(None, min_length=1, max_length=40)
+    reason: str | None = Field(None, min_length=1, max_length=40)
+    insured: bool = False
+    merchant_id: Id | None = None
+
+    @model_validator(mode="after")
+    def _quote_or_request(self) -> PickupCreate:
+        fields = (self.origin, self.parcels, self.category, self.reason, self.merchant_id)
+        if self.quote_id is None and any(value is None for value in fields):
+            raise ValueError("give quote_id, or origin, parcels, category, reason and merchant_id")
+        if self.quote_id is not None and any(value is not None for value in fields):
+            raise ValueError("give quote_id or the return's fields, not both")
+        return self
+
+
+class PickupUpdate(Strict):
+    slot_id: str = Field(min_length=1, max_length=40)
+
+
+class TimelineEvent(Strict):
+    event: Literal["booked", "courier_assigned", "picked_up", "at_center", "cancelled"]
+    at: datetime
+    estimated: bool
+
+
+class PickupPublic(Strict):
+    id: str
+    status: Literal["booked", "cancelled"]
+    slot_id: str
+    slot_start: datetime
+    slot_end: datetime
+    courier_id: str | None
+    center_id: str | None
+    timeline: list[TimelineEvent]
+
+
+class PlanCreate(Strict):
+    region: str | None = Field(None, max_length=64)
+    date: date
+    time_limit_s: float = Field(10.0, gt=0)
+
+
+class PlanStop(Strict):
+    pickup_id: str
+    service_start: datetime
+
+
+class PlanRoute(Strict):
+    courier_id: str
+    stops: list[PlanStop]
+
+
+class PlanJobPublic(Strict):
+    id: str
+    status: Literal["queued", "running", "done", "superseded", "failed"]
+    region: str
+    date: date
+    detail: str
+    cost_before_cents: float | None = None
+    cost_after_cents: float | None = None
+    routes: list[PlanRoute] | None = None
+
+
+class AssignmentReturn(Strict):
+    id: Id
+    category: str = Field(min_length=1, max_length=40)
+    weight_g: int = Field(ge=1, le=1_000_000)
+    origin: str | None = Field(None, max_length=64, description="a depot or drop-off point id")
+    location: LatLon | None = None
+    method: Literal["pickup", "drop_off"] | None = None
+
+
+class AssignmentCreate(Strict):
+    returns: list[AssignmentReturn] = Field(min_length=1)
+    unplaced_penalty_cents: int = Field(20_000, ge=1, le=10**8)
+
+
+class AssignedReturn(Strict):
+    id: str
+    origin_id: str
+    center_id: str | None
+
+
+class UnassignedReturn(Strict):
+    id: str
+    reason: str
+    detail: str
+
+
+class CenterUsePublic(Strict):
+    id: str
+    capacity: int
+    used: int
+    shadow_price_cents: int
+
+
+class AssignmentPublic(Strict):
+    total_cost_cents: int
+    baseline_cost_cents: int
+    optimal: bool
+    assignments: list[AssignedReturn]
+    unassigned: list[UnassignedReturn]
+    centers: list[CenterUsePublic]

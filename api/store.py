@@ -1,0 +1,176 @@
+"""Storage (SQLAlchemy 2): bookings, quotes, day plans and plan jobs, in SQLite or PostgreSQL.
+
+Writes that change a day's plan are serialised by the database, not by a Python lock, so they stay
+correct with several worker processes: PostgreSQL locks the day's plan row (`SELECT ... FOR
+UPDATE`); SQLite (WAL mode, full fsync) starts every write transaction with `BEGIN IMMEDIATE`,
+which takes the database's write lock up front. Reads never wait for writers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    String,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class DayPlanRow(Base):
+    """One region's routes for one day; `version` grows with every change."""
+
+    __tablename__ = "day_plans"
+    region: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    plan: Mapped[dict[str, Any]]
+
+
+class BookingRow(Base):
+    """A booked doorstep pickup (status booked or cancelled)."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (UniqueConstraint("tenant", "idempotency_key", name="uq_booking_idempotency"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), index=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    slot_start_s: Mapped[int] = mapped_column(Integer)
+    slot_end_s: Mapped[int] = mapped_column(Integer)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    parcels: Mapped[list[Any]]
+    category: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(40))
+    merchant_id: Mapped[str] = mapped_column(String(100))
+    insured: Mapped[bool] = mapped_column(Boolean)
+    center_id: Mapped[str | None] = mapped_column(String(64))
+    haul_m: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class QuoteRow(Base):
+    """A quote a booking may refer to until it expires."""
+
+    __tablename__ = "quotes"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), index=True)
+    request: Mapped[dict[str, Any]]
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PlanJobRow(Base):
+    """A re-optimisation of one day: queued, running, done, superseded or failed."""
+
+    __tablename__ = "plan_jobs"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), index=True)
+    region: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    time_limit_s: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    result: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Store:
+    """The database behind the service; `read()` and `write()` give transactional sessions."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            self._read_engine = _sqlite_engine(url, immediate=False)
+            self._write_engine = _sqlite_engine(url, immediate=True)
+        else:
+            self._read_engine = self._write_engine = create_engine(url, pool_pre_ping=True, pool_size=10)
+        self._reads = sessionmaker(self._read_engine, expire_on_commit=False)
+        self._writes = sessionmaker(self._write_engine, expire_on_commit=False)
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration (alembic)."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        with self._write_engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._reads() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction: committed on success, rolled back on any exception."""
+        with self._writes() as session, session.begin():
+            yield session
+
+    def lock_day(self, session: Session, region: str, day: date, empty_plan: dict[str, Any]) -> DayPlanRow:
+        """The day's plan row, created if missing, locked until the transaction ends."""
+        insert = sqlite_insert if self.is_sqlite else pg_insert
+        statement = insert(DayPlanRow).values(region=region, day=day, version=0, plan=empty_plan)
+        session.execute(statement.on_conflict_do_nothing(index_elements=["region", "day"]))
+        query = select(DayPlanRow).where(DayPlanRow.region == region, DayPlanRow.day == day)
+        return session.execute(query.with_for_update()).scalar_one()
+
+    def ping(self) -> None:
+        with self._read_engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self._read_engine.dispose()
+        self._write_engine.dispose()

@@ -1,0 +1,51 @@
+"""`backhaul serve`: the returns service (uvicorn) on the embedded defaults or the environment's settings."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from optimizer.cli.app import app, error_console, fail
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Worker processes.")] = 2,
+) -> None:
+    """Serve quotes, pickup slots, bookings, day plans and assignments over HTTP.
+
+    Settings come from the environment (DATABASE_URL, BACKHAUL_API_KEYS, BACKHAUL_REGION, ...; see the
+    README); without them: the bundled region, a SQLite file in the working directory, and development
+    mode (no API keys, one `dev` tenant).
+    """
+    # the web stack loads here, so `backhaul route` and `assign` start fast
+    import uvicorn
+    from pydantic import ValidationError as SettingsError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from api.config import Settings
+    from api.store import Store
+
+    errors = error_console()
+    try:
+        settings = Settings()
+    except SettingsError as error:
+        fail(errors, f"bad setting: {error.errors()[0]['loc'][0]}: {error.errors()[0]['msg']}")
+    try:
+        Store(settings.database_url).migrate()  # once, before the workers start
+    except SQLAlchemyError as error:
+        fail(errors, f"DATABASE_URL: cannot open or migrate the database: {type(error).__name__}: {error}")
+    os.environ["BACKHAUL_MIGRATE"] = "false"
+    uvicorn.run(
+        "api.main:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        timeout_graceful_shutdown=10,
+    )

@@ -1,0 +1,198 @@
+"""The returns desk: pickup slots priced by what they add to the day's routes, drop-off points,
+destination centers, prices and payers. The service and the what-if simulator both ask it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from optimizer.assignment.problem import AssignmentProblem, ReturnBatch
+from optimizer.assignment.solve import assign
+from optimizer.demand import SlotGrid
+from optimizer.domain import DropOffPoint, Location, Parcel, ProcessingCenter, TimeWindow, total_load
+from optimizer.errors import ValidationError
+from optimizer.fleet import FleetSpec
+from optimizer.geo.region import Region
+from optimizer.geo.road_matrix import PointRows, RoadNetworkSource
+from optimizer.live_plan import DayPlan, Insertion, LivePlanner, NewPickup
+from optimizer.policy import PolicyBook
+
+_SLOT_ID = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+LINE_HAUL_KMH = 40.0
+BULKY_KG = 20
+
+
+@dataclass(frozen=True)
+class SlotPolicy:
+    """The slot grid, how long before a window ends booking closes, and what counts as green."""
+
+    grid: SlotGrid = field(default_factory=SlotGrid)
+    cutoff_s: int = 3600
+    green_added_s: int = 300
+    """A slot is green when the pickup adds at most this much driving to a route that already runs."""
+    consolidation_s: int = 3 * 3600
+    """From the end of the pickup slot (or drop-off) until the parcel leaves for its center."""
+
+
+@dataclass(frozen=True, slots=True)
+class SlotOffer:
+    """One pickup slot at an address: can it be booked, and what it adds to the routes."""
+
+    slot_id: str
+    day: date
+    window: TimeWindow
+    insertion: Insertion | None
+    open: bool
+    """False when booking has closed (cut-off) or the day is past."""
+
+    @property
+    def available(self) -> bool:
+        return self.open and self.insertion is not None
+
+
+@dataclass(frozen=True, slots=True)
+class CenterChoice:
+    """Where a return goes, how far, and what its line haul costs."""
+
+    center: ProcessingCenter
+    haul_m: int
+    transport_cents: int
+
+
+def slot_id(day: date, window: TimeWindow) -> str:
+    """`2026-11-27T09:00-11:00`: the day and the window in the region's local time."""
+    return f"{day.isoformat()}T{window.start_s // 3600:02d}:{window.start_s % 3600 // 60:02d}-" + (
+        f"{window.end_s // 3600:02d}:{window.end_s % 3600 // 60:02d}"
+    )
+
+
+class ReturnsDesk:
+    """Everything a quote, a slot list or a booking needs for one region and fleet."""
+
+    def __init__(
+        self,
+        region: Region,
+        source: RoadNetworkSource,
+        fleet: FleetSpec,
+        *,
+        slots: SlotPolicy | None = None,
+        policies: PolicyBook | None = None,
+        timezone: str = "Asia/Shanghai",
+    ) -> None:
+        self.region = region
+        self.source = source
+        self.slots = slots or SlotPolicy()
+        self.policies = policies or PolicyBook()
+        self.zone = ZoneInfo(timezone)
+        self.planner = LivePlanner(source, region.sites.depots, fleet.couriers(region.sites.depots))
+        sites = region.sites
+        self.origins = (*(d.id for d in sites.depots), *(p.id for p in sites.drop_off_points))
+        locations = [d.location for d in sites.depots] + [p.location for p in sites.drop_off_points]
+        self.haul_m = source.line_haul_m(locations, [c.location for c in sites.centers])
+        nodes, access = (
+            source.locate([p.location for p in sites.drop_off_points])
+            if sites.drop_off_points
+            else (
+                np.zeros(0, dtype=np.int64),
+                np.zeros(0),
+            )
+        )
+        self._drop_nodes, self._drop_access = nodes, access
+        self.categories = tuple(sorted({name for c in sites.centers for name in c.categories}))
+
+    # -- pickups and slots -------------------------------------------------------------------------
+    def pickup(self, rows: PointRows, parcels: Sequence[Parcel], skills: frozenset[str] = frozenset()) -> NewPickup:
+        """A pickup at a located address: service time grows with the parcel count; heavy items need `bulky`."""
+        load = total_load(parcels)
+        heavy = any(p.weight_g >= BULKY_KG * 1000 for p in parcels)
+        service_s = 180 + 60 * (load.parcels - 1) + (240 if heavy else 0)
+        return NewPickup(rows, service_s, load, skills | ({"bulky"} if heavy else set()))
+
+    def parse_slot(self, text: str) -> tuple[date, TimeWindow]:
+        """The day and window of a slot id; an id off the grid is an error naming `slot_id`."""
+        match = _SLOT_ID.match(text)
+        if not match:
+            raise ValidationError("slot_id", f'must look like "2026-11-27T09:00-11:00", got {text!r}')
+        try:
+            day = date.fromisoformat(match.group(1))
+        except ValueError:
+            raise ValidationError("slot_id", f"not a date: {match.group(1)!r}") from None
+        h0, m0, h1, m1 = (int(g) for g in match.groups()[1:])
+        window = TimeWindow(h0 * 3600 + m0 * 60, h1 * 3600 + m1 * 60)
+        if window not in self.slots.grid.slots:
+            raise ValidationError("slot_id", f"{text} is not one of the offered slots")
+        return day, window
+
+    def is_open(self, day: date, window: TimeWindow, now: datetime) -> bool:
+        """Booking for the window is open until the cut-off before it ends."""
+        closes = datetime.combine(day, time(0), self.zone) + timedelta(seconds=window.end_s - self.slots.cutoff_s)
+        return now < closes
+
+    def slot_offers(self, plans: Mapping[date, DayPlan], pickup: NewPickup, now: datetime) -> list[SlotOffer]:
+        """Every slot of every day in `plans`, priced by its cheapest feasible insertion into that day's plan."""
+        offers = []
+        grid = self.slots.grid.slots
+        for day, plan in sorted(plans.items()):
+            opened = [self.is_open(day, window, now) for window in grid]
+            priced = self.planner.options(plan, pickup, [w for w, ok in zip(grid, opened, strict=True) if ok])
+            found = iter(priced)
+            for window, ok in zip(grid, opened, strict=True):
+                offers.append(SlotOffer(slot_id(day, window), day, window, next(found) if ok else None, ok))
+        return offers
+
+    def is_green(self, offer: SlotOffer) -> bool:
+        """A courier already passes nearby: the pickup joins a route and adds little driving."""
+        insertion = offer.insertion
+        return bool(offer.available and insertion and insertion.joins_route) and (
+            insertion is not None and insertion.added_s <= self.slots.green_added_s
+        )
+
+    def local_time(self, day: date, seconds: int) -> datetime:
+        return datetime.combine(day, time(0), self.zone) + timedelta(seconds=seconds)
+
+    # -- drop-off and centers ----------------------------------------------------------------------
+    def nearest_drop_offs(self, rows: PointRows, count: int = 3) -> list[tuple[DropOffPoint, int]]:
+        """The drop-off points closest by road from the address, with the metres to each."""
+        if not len(self._drop_nodes):
+            return []
+        _, (_, metres) = self.source.legs(rows, self._drop_nodes, self._drop_access)
+        order = np.argsort(metres, kind="stable")[:count]
+        points = self.region.sites.drop_off_points
+        return [(points[int(i)], int(metres[i])) for i in order]
+
+    def nearest_depot(self, rows: PointRows) -> int:
+        """Index of the depot whose couriers reach the address fastest."""
+        depots = self.planner.depots
+        nodes, access = self.source.locate([d.location for d in depots])
+        (seconds, _), _ = self.source.legs(rows, nodes, access)
+        return int(np.argmin(seconds))
+
+    def center_for(self, origin: int, category: str, weight_g: int) -> CenterChoice | None:
+        """The cheapest capable center for one return waiting at origin index `origin` (the assignment's rule)."""
+        if category not in self.categories:
+            known = ", ".join(self.categories)
+            raise ValidationError("category", f"no center processes {category!r} (known: {known})")
+        centers = self.region.sites.centers
+        batch = ReturnBatch(
+            ("quote",), np.array([origin]), np.array([self.categories.index(category)]), np.array([weight_g])
+        )
+        problem = AssignmentProblem(self.origins, self.categories, centers, self.haul_m, self.region.line_haul, batch)
+        result = assign(problem)
+        chosen = int(result.center_of[0])
+        if chosen < 0:
+            return None
+        return CenterChoice(centers[chosen], int(self.haul_m[origin, chosen]), result.cost.transport_cents)
+
+    def arrival_at_center(self, leaves: datetime, haul_m: int) -> datetime:
+        """When a parcel reaches its center: consolidation, then the line haul at 40 km/h."""
+        drive = timedelta(seconds=haul_m / (LINE_HAUL_KMH / 3.6))
+        return leaves + timedelta(seconds=self.slots.consolidation_s) + drive
+
+    def located(self, location: Location) -> PointRows:
+        return self.planner.locate(location)

@@ -1,0 +1,50 @@
+"""Helpers for the service tests: settings for a small fleet on the test region, and request bodies."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from api.config import Settings
+
+REGION = "shanghai-central"
+ADDRESS = {"lat": 31.2304, "lon": 121.4737}  # People's Square
+KEYS = "platform:pk-secret,merchant7:mk-secret"
+
+
+def tomorrow() -> date:
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=1)
+
+
+def settings(database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "region": REGION,
+        "couriers_per_depot": 1,
+        "vehicle_parcels": 5,
+        "api_keys": KEYS,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+def return_fields(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "origin": dict(ADDRESS),
+        "parcels": [{"weight_g": 800, "volume_cm3": 4000}],
+        "category": "apparel",
+        "reason": "size_or_fit",
+        "insured": False,
+        "merchant_id": "m-1",
+    }
+    body.update(overrides)
+    return body
+
+
+def slot(hour: int = 11, day: date | None = None) -> str:
+    return f"{(day or tomorrow()).isoformat()}T{hour:02d}:00-{hour + 2:02d}:00"
+
+
+PLATFORM = {"X-API-Key": "pk-secret"}
+MERCHANT = {"X-API-Key": "mk-secret"}
