@@ -31,6 +31,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'backhaul.db'}"
         return
     if not POSTGRES_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI must test PostgreSQL: BACKHAUL_TEST_POSTGRES_URL is not set")
         pytest.skip("BACKHAUL_TEST_POSTGRES_URL is not set (.ci/run sets it)")
     _reset_postgres(POSTGRES_URL)
     yield POSTGRES_URL

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,8 +19,8 @@ from tests.api_client import ADDRESS, MERCHANT, PLATFORM, return_fields, setting
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(settings(f"sqlite:///{tmp_path / 'api.db'}"))) as test_client:
+def client(database_url: str) -> Iterator[TestClient]:
+    with TestClient(create_app(settings(database_url))) as test_client:
         yield test_client
 
 
@@ -140,7 +139,7 @@ def test_oversized_bodies_are_refused(client: TestClient) -> None:
     assert response.status_code == 413
 
 
-def test_live_plan_in_the_database_passes_the_independent_validator(client: TestClient, tmp_path: Path) -> None:
+def test_live_plan_in_the_database_passes_the_independent_validator(client: TestClient) -> None:
     for hour, lat in ((9, 31.226), (11, 31.2304), (11, 31.235), (13, 31.228), (17, 31.232), (9, 31.238)):
         origin = {"lat": lat, "lon": 121.4737}
         assert _book(client, origin=origin, slot_id=slot(hour)).status_code == 201
@@ -177,7 +176,12 @@ def test_plan_job_reoptimises_the_day(client: TestClient) -> None:
     assert job["status"] == "done", job
     assert job["cost_after_cents"] <= job["cost_before_cents"]
     assert sum(len(route["stops"]) for route in job["routes"]) == 3
-    assert client.post("/v1/plans", json={"date": tomorrow().isoformat(), "time_limit_s": 1e6}, headers=PLATFORM).status_code == 422
+    assert (
+        client.post(
+            "/v1/plans", json={"date": tomorrow().isoformat(), "time_limit_s": 1e6}, headers=PLATFORM
+        ).status_code
+        == 422
+    )
     assert client.get(f"/v1/plans/{job_id}", headers=MERCHANT).status_code == 404
 
 
