@@ -4,7 +4,7 @@ VENV ?= .venv
 STAMP := $(VENV)/.installed
 TIME_LIMIT ?= 10
 
-.PHONY: run test lint bench
+.PHONY: run plan test lint bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	$(VENV)/bin/backhaul serve
+
+plan: $(STAMP)
 	$(VENV)/bin/backhaul route scenarios/pickups_pingshan_sample.json --region shenzhen-pingshan --time-limit $(TIME_LIMIT) --out results/sample-solution.json
 
 test: $(STAMP)

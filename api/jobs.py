@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from api.config import Settings
 from api.service import Service
-from api.store import BookingRow, DayPlanRow, PlanJobRow, Store
+from api.store import BookingRow, PlanJobRow, Store
 from optimizer.domain import Location, Parcel, PickupRequest, TimeWindow
 from optimizer.live_plan import DayPlan, LiveStop, plan_problem, plan_result
 from optimizer.routing.solve import solve
@@ -74,14 +74,11 @@ def _run(service: Service, job_id: str) -> None:
         assert job is not None
         job.status = "running"
         day, limit = job.day, job.time_limit_s
+    plan = service.plans.read(day)
+    if not plan.booking_ids():
+        _finish(store, job_id, "done", "no bookings that day")
+        return
     with store.read() as session:
-        row = session.execute(
-            select(DayPlanRow).where(DayPlanRow.region == service.region, DayPlanRow.day == day)
-        ).scalar_one_or_none()
-        if row is None:
-            _finish(store, job_id, "done", "no bookings that day")
-            return
-        snapshot_version, plan = row.version, DayPlan.from_json(row.plan)
         bookings = session.execute(select(BookingRow).where(BookingRow.id.in_(plan.booking_ids()))).scalars().all()
     stops = {s.booking_id: s for route in plan.routes.values() for s in route.stops}
     requests = [_with_service(r, stops[r.id]) for r in _requests(list(bookings))]
@@ -97,16 +94,18 @@ def _run(service: Service, job_id: str) -> None:
     after = result.cost.total_cents
     better = planner.plan_from_result(problem, result, stops) if after < before else plan
     summary: dict[str, Any] = {"cost_before_cents": before, "cost_after_cents": min(after, before)}
+    saved = None
     with store.write() as session:
-        locked_row = store.lock_day(session, service.region, day, planner.empty_plan().to_json())
-        current = DayPlan.from_json(locked_row.plan)
-        merged = better if locked_row.version == snapshot_version else _merge(service, better, current)
+        locked = service.plans.lock(session, day)
+        merged = better if locked.plan is plan else _merge(service, better, locked.plan)
         if merged is None:
             status, detail = "superseded", "bookings made meanwhile did not fit the new plan; the live plan stays"
         else:
-            locked_row.plan, locked_row.version = merged.to_json(), locked_row.version + 1
+            saved = service.plans.save(session, locked, merged)
             status, detail = "done", "applied" if after < before else "the live plan was already as good"
             summary["routes"] = _routes(service, merged, day)
+    if saved is not None:
+        service.plans.remember(saved)
     _finish(store, job_id, status, detail, summary)
 
 

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import uuid
-from collections import OrderedDict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -17,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from api.config import Settings
+from api.day_plans import DayPlans
 from api.errors import ConflictError, NotFoundError
 from api.schemas import (
     AssignedReturn,
@@ -35,7 +34,7 @@ from api.schemas import (
     TimelineEvent,
     UnassignedReturn,
 )
-from api.store import BookingRow, DayPlanRow, QuoteRow, Store
+from api.store import BookingRow, QuoteRow, Store
 from optimizer.assignment.baseline import nearest_center
 from optimizer.assignment.from_region import ReturnItem, assignment_problem
 from optimizer.assignment.solve import assign
@@ -46,8 +45,6 @@ from optimizer.geo.road_matrix import RoadNetworkSource
 from optimizer.live_plan import DayPlan, NewPickup
 from optimizer.policy import ReturnPolicy, is_quality_problem
 from optimizer.quoting import CenterChoice, ReturnsDesk, SlotOffer, slot_id
-
-PLAN_CACHE_SIZE = 32
 
 
 def utc(moment: datetime) -> datetime:
@@ -72,42 +69,11 @@ class Service:
             timezone=settings.timezone,
         )
         self.region = region.name
-        self._plans: OrderedDict[date, tuple[int, DayPlan]] = OrderedDict()
-        self._plans_lock = threading.Lock()  # guards this worker's cache only; the database serialises bookings
-        self._empty = self.desk.planner.empty_plan()
-
-    # -- plans ---------------------------------------------------------------------------------------
-    def _plan_of(self, row_version: int, day: date, raw: dict[str, Any] | None) -> DayPlan:
-        with self._plans_lock:
-            cached = self._plans.get(day)
-        if cached and cached[0] == row_version:
-            return cached[1]
-        plan = self._empty if raw is None else DayPlan.from_json(raw)
-        self._remember(day, row_version, plan)
-        return plan
-
-    def _remember(self, day: date, version: int, plan: DayPlan) -> None:
-        with self._plans_lock:
-            if day in self._plans and self._plans[day][0] > version:
-                return
-            self._plans[day] = (version, plan)
-            self._plans.move_to_end(day)
-            while len(self._plans) > PLAN_CACHE_SIZE:
-                self._plans.popitem(last=False)
+        self.plans = DayPlans(store, region.name, self.desk.planner.empty_plan())
 
     def current_plan(self, day: date) -> DayPlan:
-        """The day's plan as stored (empty if nobody booked that day yet); parsed once per version."""
-        with self.store.read() as session:
-            key = (DayPlanRow.region == self.region, DayPlanRow.day == day)
-            version = session.execute(select(DayPlanRow.version).where(*key)).scalar_one_or_none()
-            if version is None:
-                return self._empty
-            with self._plans_lock:
-                cached = self._plans.get(day)
-            if cached and cached[0] == version:
-                return cached[1]
-            raw = session.execute(select(DayPlanRow.plan).where(*key)).scalar_one()
-        return self._plan_of(version, day, raw)
+        """The day's plan as committed (empty if nobody booked that day yet)."""
+        return self.plans.read(day)
 
     # -- checks --------------------------------------------------------------------------------------
     def _today(self, now: datetime) -> date:
@@ -266,13 +232,13 @@ class Service:
         booking_id = "pk_" + uuid.uuid4().hex[:20]
         try:
             with self.store.write() as session:
-                row = self.store.lock_day(session, self.region, day, self._empty.to_json())
-                plan = self._plan_of(row.version, day, row.plan)
-                (option,) = self.desk.planner.options(plan, pickup, [window])
+                locked = self.plans.lock(session, day)
+                (option,) = self.desk.planner.options(locked.plan, pickup, [window])
                 if option is None:
                     raise ConflictError(f"slot {body.slot_id} can no longer be served at this address")
-                plan = self.desk.planner.insert(plan, booking_id, pickup, option)
-                row.plan, row.version = plan.to_json(), row.version + 1
+                saved = self.plans.save(
+                    session, locked, self.desk.planner.insert(locked.plan, booking_id, pickup, option)
+                )
                 booking = BookingRow(
                     id=booking_id,
                     tenant=tenant,
@@ -296,14 +262,13 @@ class Service:
                     updated_at=now,
                 )
                 session.add(booking)
-                version = row.version
         except IntegrityError:
             # the same key raced in on another day's lock: the first one won
             if key is not None and (found := self._existing(tenant, key, request_hash)) is not None:
                 return found, True
             raise
-        self._remember(day, version, plan)
-        return self.public(booking, plan), False
+        self.plans.remember(saved)
+        return self.public(booking, saved.plan), False
 
     def _booking(self, tenant: str, pickup_id: str) -> BookingRow:
         with self.store.read() as session:
@@ -321,14 +286,12 @@ class Service:
         if row.status == "cancelled":
             return self.public(row)
         with self.store.write() as session:
-            day_row = self.store.lock_day(session, self.region, row.day, self._empty.to_json())
-            plan = self.desk.planner.remove(self._plan_of(day_row.version, row.day, day_row.plan), pickup_id)
-            day_row.plan, day_row.version = plan.to_json(), day_row.version + 1
+            locked = self.plans.lock(session, row.day)
+            saved = self.plans.save(session, locked, self.desk.planner.remove(locked.plan, pickup_id))
             booking = session.get(BookingRow, pickup_id, with_for_update=True)
             assert booking is not None
             booking.status, booking.updated_at = "cancelled", now
-            version = day_row.version
-        self._remember(row.day, version, plan)
+        self.plans.remember(saved)
         return self.public(booking)
 
     def reschedule(self, tenant: str, pickup_id: str, new_slot: str, now: datetime) -> PickupPublic:
@@ -344,22 +307,20 @@ class Service:
         pickup = self.desk.pickup(self.desk.located(Location(row.lat, row.lon)), parcels)
         with self.store.write() as session:
             days = sorted({row.day, day})  # a fixed order, so two reschedules never wait on each other
-            locked = {d: self.store.lock_day(session, self.region, d, self._empty.to_json()) for d in days}
-            plans = {d: self._plan_of(r.version, d, r.plan) for d, r in locked.items()}
+            locked = {d: self.plans.lock(session, d) for d in days}
+            plans = {d: held.plan for d, held in locked.items()}
             plans[row.day] = self.desk.planner.remove(plans[row.day], pickup_id)
             (option,) = self.desk.planner.options(plans[day], pickup, [window])
             if option is None:
                 raise ConflictError(f"slot {new_slot} can no longer be served at this address")
             plans[day] = self.desk.planner.insert(plans[day], pickup_id, pickup, option)
-            for d, day_row in locked.items():
-                day_row.plan, day_row.version = plans[d].to_json(), day_row.version + 1
+            saved = [self.plans.save(session, held, plans[d]) for d, held in locked.items()]
             booking = session.get(BookingRow, pickup_id, with_for_update=True)
             assert booking is not None
             booking.day, booking.slot_start_s, booking.slot_end_s = day, window.start_s, window.end_s
             booking.updated_at = now
-            versions = {d: r.version for d, r in locked.items()}
-        for d, version in versions.items():
-            self._remember(d, version, plans[d])
+        for each in saved:
+            self.plans.remember(each)
         return self.public(booking, plans[day])
 
     def public(self, row: BookingRow, plan: DayPlan | None = None) -> PickupPublic:

@@ -43,13 +43,23 @@ class Base(DeclarativeBase):
 
 
 class DayPlanRow(Base):
-    """One region's routes for one day; `version` grows with every change."""
+    """One region's day: the row writers lock; `version` grows with every change to any route."""
 
     __tablename__ = "day_plans"
     region: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
-    plan: Mapped[dict[str, Any]]
+
+
+class DayRouteRow(Base):
+    """One courier's route on one day (a booking rewrites only the route it joins)."""
+
+    __tablename__ = "day_routes"
+    region: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    courier_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    route: Mapped[dict[str, Any]]
 
 
 class BookingRow(Base):
@@ -159,10 +169,10 @@ class Store:
         with self._writes() as session, session.begin():
             yield session
 
-    def lock_day(self, session: Session, region: str, day: date, empty_plan: dict[str, Any]) -> DayPlanRow:
-        """The day's plan row, created if missing, locked until the transaction ends."""
+    def lock_day(self, session: Session, region: str, day: date) -> DayPlanRow:
+        """The day's row, created if missing, locked until the transaction ends."""
         insert = sqlite_insert if self.is_sqlite else pg_insert
-        statement = insert(DayPlanRow).values(region=region, day=day, version=0, plan=empty_plan)
+        statement = insert(DayPlanRow).values(region=region, day=day, version=0)
         session.execute(statement.on_conflict_do_nothing(index_elements=["region", "day"]))
         query = select(DayPlanRow).where(DayPlanRow.region == region, DayPlanRow.day == day)
         return session.execute(query.with_for_update()).scalar_one()

@@ -13,6 +13,8 @@ the day and for the independent validator).
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -28,6 +30,8 @@ from optimizer.routing.problem import RoutingProblem
 from optimizer.routing.result import RoutingResult, SolveStatus
 
 IntArray = npt.NDArray[np.int64]
+POSITIONS_CACHE_SIZE = 4096
+"""Routes whose insertion positions are kept (a few days of a large fleet)."""
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -56,6 +60,45 @@ class LiveRoute:
     end_leg_s: int
     end_leg_m: int
 
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready form (`from_json` reads it back exactly); stored one row per route."""
+        return {
+            "end_leg": [self.end_leg_s, self.end_leg_m],
+            "stops": [
+                [
+                    s.booking_id,
+                    s.node,
+                    s.access_m,
+                    s.window.start_s,
+                    s.window.end_s,
+                    s.service_s,
+                    list(s.load.as_tuple()),
+                    sorted(s.skills),
+                    s.leg_s,
+                    s.leg_m,
+                ]
+                for s in self.stops
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, courier_id: str, data: Mapping[str, Any]) -> LiveRoute:
+        stops = tuple(
+            LiveStop(
+                booking_id=b,
+                node=int(node),
+                access_m=float(access),
+                window=TimeWindow(int(start), int(end)),
+                service_s=int(service),
+                load=Load(*(int(v) for v in load)),
+                skills=frozenset(skills),
+                leg_s=int(leg_s),
+                leg_m=int(leg_m),
+            )
+            for b, node, access, start, end, service, load, skills, leg_s, leg_m in data["stops"]
+        )
+        return cls(courier_id, stops, int(data["end_leg"][0]), int(data["end_leg"][1]))
+
 
 @dataclass(frozen=True)
 class DayPlan:
@@ -67,49 +110,16 @@ class DayPlan:
         return {stop.booking_id for route in self.routes.values() for stop in route.stops}
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready form (`from_json` reads it back exactly)."""
-        return {
-            courier: {
-                "end_leg": [route.end_leg_s, route.end_leg_m],
-                "stops": [
-                    [
-                        s.booking_id,
-                        s.node,
-                        s.access_m,
-                        s.window.start_s,
-                        s.window.end_s,
-                        s.service_s,
-                        list(s.load.as_tuple()),
-                        sorted(s.skills),
-                        s.leg_s,
-                        s.leg_m,
-                    ]
-                    for s in route.stops
-                ],
-            }
-            for courier, route in self.routes.items()
-        }
+        """A JSON-ready form, route by route (`from_json` reads it back exactly)."""
+        return {courier: route.to_json() for courier, route in self.routes.items()}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DayPlan:
-        routes = {}
-        for courier, entry in data.items():
-            stops = tuple(
-                LiveStop(
-                    booking_id=b,
-                    node=int(node),
-                    access_m=float(access),
-                    window=TimeWindow(int(start), int(end)),
-                    service_s=int(service),
-                    load=Load(*(int(v) for v in load)),
-                    skills=frozenset(skills),
-                    leg_s=int(leg_s),
-                    leg_m=int(leg_m),
-                )
-                for b, node, access, start, end, service, load, skills, leg_s, leg_m in entry["stops"]
-            )
-            routes[courier] = LiveRoute(courier, stops, int(entry["end_leg"][0]), int(entry["end_leg"][1]))
-        return cls(routes)
+        return cls({courier: LiveRoute.from_json(courier, entry) for courier, entry in data.items()})
+
+    def changed_routes(self, before: DayPlan) -> list[str]:
+        """Couriers whose route differs from `before` (by identity: plans share unchanged routes)."""
+        return [c for c, route in self.routes.items() if before.routes.get(c) is not route]
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +184,8 @@ class LivePlanner:
         depot_nodes, depot_access = source.locate([d.location for d in self.depots])
         self._depot = {d.id: (int(n), float(a)) for d, n, a in zip(self.depots, depot_nodes, depot_access, strict=True)}
         self._depot_legs: dict[tuple[str, str], tuple[int, int]] = {}
-        self._last_positions: tuple[DayPlan, _Positions] | None = None
+        self._positions_cache: OrderedDict[int, tuple[LiveRoute, _Positions]] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def locate(self, location: Location) -> PointRows:
         """An address on the road network with its paths to and from everywhere (errors name it `origin`)."""
@@ -207,48 +218,53 @@ class LivePlanner:
         return DayPlan({c.id: LiveRoute(c.id, (), *self._empty_leg(c)) for c in self.couriers})
 
     def _positions(self, plan: DayPlan) -> _Positions:
-        last = self._last_positions  # one read: safe while other threads replace it
-        if last is not None and last[0] is plan:
-            return last[1]
-        positions = self._flatten(plan)
-        self._last_positions = (plan, positions)
+        """Every insertion position of the plan: per route, computed once per route object (routes are
+        immutable and a change replaces only the route it touches), then concatenated."""
+        parts = [self._route_positions(r, plan.routes[courier.id]) for r, courier in enumerate(self.couriers)]
+        return _Positions(
+            **{name: np.concatenate([getattr(p, name) for p in parts]) for name in _Positions.__dataclass_fields__}
+        )
+
+    def _route_positions(self, r: int, route: LiveRoute) -> _Positions:
+        with self._cache_lock:
+            hit = self._positions_cache.get(id(route))
+        if hit is not None and hit[0] is route:
+            return hit[1]
+        positions = self._flatten(r, route)
+        with self._cache_lock:
+            self._positions_cache[id(route)] = (route, positions)  # the route is kept, so its id stays unique
+            while len(self._positions_cache) > POSITIONS_CACHE_SIZE:
+                self._positions_cache.popitem(last=False)
         return positions
 
-    def _flatten(self, plan: DayPlan) -> _Positions:
-        columns: dict[str, list[Any]] = {name: [] for name in _Positions.__dataclass_fields__}
-        for r, courier in enumerate(self.couriers):
-            route = plan.routes[courier.id]
-            factor = courier.speed_factor
-            legs = [_scaled(s.leg_s, factor) for s in route.stops] + [_scaled(route.end_leg_s, factor)]
-            depart, t = [], courier.shift.start_s
-            for stop, leg in zip(route.stops, legs, strict=False):
-                t = max(t + leg, stop.window.start_s) + stop.service_s
-                depart.append(t)
-            latest = [courier.shift.end_s]  # latest arrival at each following point, from the end backwards
-            for k in range(len(route.stops) - 1, -1, -1):
-                stop = route.stops[k]
-                latest.append(min(stop.window.end_s, latest[-1] - legs[k + 1] - stop.service_s))
-            latest.reverse()
-            start = self._depot[courier.start_depot_id]
-            end = self._depot[courier.end_depot_id]
-            points = [(start[0], start[1])] + [(s.node, s.access_m) for s in route.stops] + [(end[0], end[1])]
-            raw_legs = [(s.leg_s, s.leg_m) for s in route.stops] + [(route.end_leg_s, route.end_leg_m)]
-            for p in range(len(route.stops) + 1):
-                columns["route"].append(r)
-                columns["index"].append(p)
-                columns["prev_node"].append(points[p][0])
-                columns["prev_access"].append(points[p][1])
-                columns["next_node"].append(points[p + 1][0])
-                columns["next_access"].append(points[p + 1][1])
-                columns["depart_prev"].append(courier.shift.start_s if p == 0 else depart[p - 1])
-                columns["latest_next"].append(latest[p])
-                columns["old_leg_s"].append(legs[p])
-                columns["old_leg_m"].append(raw_legs[p][1])
-        ints = {name: np.asarray(v, dtype=np.int64) for name, v in columns.items() if "access" not in name}
+    def _flatten(self, r: int, route: LiveRoute) -> _Positions:
+        courier = self.couriers[r]
+        factor = courier.speed_factor
+        stops = route.stops
+        legs = [_scaled(s.leg_s, factor) for s in stops] + [_scaled(route.end_leg_s, factor)]
+        depart, t = [], courier.shift.start_s
+        for stop, leg in zip(stops, legs, strict=False):
+            t = max(t + leg, stop.window.start_s) + stop.service_s
+            depart.append(t)
+        latest = [courier.shift.end_s]  # latest arrival at each following point, from the end backwards
+        for k in range(len(stops) - 1, -1, -1):
+            latest.append(min(stops[k].window.end_s, latest[-1] - legs[k + 1] - stops[k].service_s))
+        latest.reverse()
+        start, end = self._depot[courier.start_depot_id], self._depot[courier.end_depot_id]
+        nodes = [start[0], *(s.node for s in stops), end[0]]
+        access = [start[1], *(s.access_m for s in stops), end[1]]
+        count = len(stops) + 1
         return _Positions(
-            prev_access=np.asarray(columns["prev_access"], dtype=np.float64),
-            next_access=np.asarray(columns["next_access"], dtype=np.float64),
-            **ints,
+            route=np.full(count, r, dtype=np.int64),
+            index=np.arange(count, dtype=np.int64),
+            prev_node=np.asarray(nodes[:-1], dtype=np.int64),
+            prev_access=np.asarray(access[:-1], dtype=np.float64),
+            next_node=np.asarray(nodes[1:], dtype=np.int64),
+            next_access=np.asarray(access[1:], dtype=np.float64),
+            depart_prev=np.asarray([courier.shift.start_s, *depart], dtype=np.int64),
+            latest_next=np.asarray(latest, dtype=np.int64),
+            old_leg_s=np.asarray(legs, dtype=np.int64),
+            old_leg_m=np.asarray([*(s.leg_m for s in stops), route.end_leg_m], dtype=np.int64),
         )
 
     def options(self, plan: DayPlan, pickup: NewPickup, windows: Sequence[TimeWindow]) -> list[Insertion | None]:

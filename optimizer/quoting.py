@@ -4,6 +4,7 @@ destination centers, prices and payers. The service and the what-if simulator bo
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -104,6 +105,7 @@ class ReturnsDesk:
             )
         )
         self._drop_nodes, self._drop_access = nodes, access
+        self._depot_nodes, self._depot_access = source.locate([d.location for d in sites.depots])
         self.categories = tuple(sorted({name for c in sites.centers for name in c.categories}))
 
     # -- pickups and slots -------------------------------------------------------------------------
@@ -168,13 +170,19 @@ class ReturnsDesk:
 
     def nearest_depot(self, rows: PointRows) -> int:
         """Index of the depot whose couriers reach the address fastest."""
-        depots = self.planner.depots
-        nodes, access = self.source.locate([d.location for d in depots])
-        (seconds, _), _ = self.source.legs(rows, nodes, access)
+        (seconds, _), _ = self.source.legs(rows, self._depot_nodes, self._depot_access)
         return int(np.argmin(seconds))
 
     def center_for(self, origin: int, category: str, weight_g: int) -> CenterChoice | None:
-        """The cheapest capable center for one return waiting at origin index `origin` (the assignment's rule)."""
+        """The cheapest capable center for one return waiting at origin index `origin` (the assignment's rule).
+
+        The answer depends only on the origin, the category and the chargeable kilograms, so it is memoised.
+        """
+        return self._center_for(origin, category, max(1, -(-weight_g // 1000)))
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 (one desk lives as long as the service)
+    def _center_for(self, origin: int, category: str, kg: int) -> CenterChoice | None:
+        weight_g = kg * 1000
         if category not in self.categories:
             known = ", ".join(self.categories)
             raise ValidationError("category", f"no center processes {category!r} (known: {known})")

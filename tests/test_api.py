@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.main import create_app
-from api.store import BookingRow, DayPlanRow
+from api.store import BookingRow
 from optimizer.domain import Location, Parcel, PickupRequest, TimeWindow
-from optimizer.live_plan import DayPlan, plan_problem, plan_result
+from optimizer.live_plan import plan_problem, plan_result
 from optimizer.routing.validate import validate
 from tests.api_client import ADDRESS, MERCHANT, PLATFORM, return_fields, settings, slot, tomorrow
 
@@ -144,8 +144,9 @@ def test_live_plan_in_the_database_passes_the_independent_validator(client: Test
         origin = {"lat": lat, "lon": 121.4737}
         assert _book(client, origin=origin, slot_id=slot(hour)).status_code == 201
     service = client.app.state.service  # type: ignore[attr-defined]
+    service.plans._cache.clear()  # read what is stored, not this worker's cache
+    plan = service.plans.read(tomorrow())
     with service.store.read() as session:
-        plan = DayPlan.from_json(session.execute(select(DayPlanRow.plan)).scalar_one())
         rows = session.execute(select(BookingRow)).scalars().all()
     stops = {s.booking_id: s for route in plan.routes.values() for s in route.stops}
     requests = [

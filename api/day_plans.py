@@ -1,0 +1,125 @@
+"""Day plans in the database, route by route, with a per-worker cache of parsed routes.
+
+A booking locks the day's row, reads only the routes that changed since this worker last saw them
+(by version), and writes back only the route it changed: the work inside the lock no longer grows
+with the size of the day.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.store import DayPlanRow, DayRouteRow, Store
+from optimizer.live_plan import DayPlan, LiveRoute
+
+CACHED_DAYS = 32
+
+
+@dataclass(frozen=True)
+class _Cached:
+    version: int
+    plan: DayPlan
+    route_versions: dict[str, int]
+
+
+@dataclass(frozen=True)
+class LockedDay:
+    """A day's plan read under its lock, and what writing it back needs."""
+
+    day: date
+    row: DayPlanRow
+    plan: DayPlan
+    route_versions: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What a committed write changed; `DayPlans.remember` takes it once the transaction is committed."""
+
+    day: date
+    version: int
+    plan: DayPlan
+    route_versions: dict[str, int]
+
+
+class DayPlans:
+    """Read, lock and write the day plans of one region."""
+
+    def __init__(self, store: Store, region: str, empty: DayPlan) -> None:
+        self.store, self.region, self.empty = store, region, empty
+        self._cache: OrderedDict[date, _Cached] = OrderedDict()
+        self._lock = threading.Lock()  # guards this worker's cache only; the database serialises writers
+
+    def _cached(self, day: date) -> _Cached | None:
+        with self._lock:
+            return self._cache.get(day)
+
+    def remember(self, saved: Saved) -> None:
+        """Cache a plan as committed (never before the commit: a rolled-back version must not be reused)."""
+        with self._lock:
+            known = self._cache.get(saved.day)
+            if known is None or known.version <= saved.version:
+                self._cache[saved.day] = _Cached(saved.version, saved.plan, saved.route_versions)
+                self._cache.move_to_end(saved.day)
+            while len(self._cache) > CACHED_DAYS:
+                self._cache.popitem(last=False)
+
+    def _load(self, session: Session, day: date, version: int) -> tuple[DayPlan, dict[str, int]]:
+        cached = self._cached(day)
+        if cached is not None and cached.version == version:
+            return cached.plan, cached.route_versions
+        key = (DayRouteRow.region == self.region, DayRouteRow.day == day)
+        versions = dict(session.execute(select(DayRouteRow.courier_id, DayRouteRow.version).where(*key)).all())
+        known = cached.route_versions if cached else {}
+        stale = [c for c, v in versions.items() if known.get(c) != v]
+        routes: dict[str, LiveRoute] = dict(cached.plan.routes) if cached else dict(self.empty.routes)
+        for courier in set(routes) - set(versions):
+            routes[courier] = self.empty.routes[courier]
+        if stale:
+            rows = session.execute(
+                select(DayRouteRow.courier_id, DayRouteRow.route).where(*key, DayRouteRow.courier_id.in_(stale))
+            )
+            for courier, route in rows:
+                if courier in self.empty.routes:  # a courier no longer in the fleet keeps no route
+                    routes[courier] = LiveRoute.from_json(courier, route)
+        plan = DayPlan(routes)
+        self.remember(Saved(day, version, plan, versions))
+        return plan, versions
+
+    def read(self, day: date) -> DayPlan:
+        """The day's plan as committed (empty if nobody booked that day)."""
+        with self.store.read() as session:
+            key = (DayPlanRow.region == self.region, DayPlanRow.day == day)
+            version = session.execute(select(DayPlanRow.version).where(*key)).scalar_one_or_none()
+            if version is None:
+                return self.empty
+            return self._load(session, day, version)[0]
+
+    def lock(self, session: Session, day: date) -> LockedDay:
+        """Lock the day (until the transaction ends) and read its plan."""
+        row = self.store.lock_day(session, self.region, day)
+        plan, versions = self._load(session, day, row.version)
+        return LockedDay(day, row, plan, versions)
+
+    def save(self, session: Session, locked: LockedDay, plan: DayPlan) -> Saved:
+        """Write the routes that differ from the locked plan and bump the day's version."""
+        versions = dict(locked.route_versions)
+        for courier in plan.changed_routes(locked.plan):
+            versions[courier] = versions.get(courier, 0) + 1
+            session.merge(
+                DayRouteRow(
+                    region=self.region,
+                    day=locked.day,
+                    courier_id=courier,
+                    version=versions[courier],
+                    route=plan.routes[courier].to_json(),
+                )
+            )
+        locked.row.version += 1
+        return Saved(locked.day, locked.row.version, plan, versions)

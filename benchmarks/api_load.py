@@ -1,0 +1,204 @@
+"""Load test of the running service: latency of quotes and slots, and booking throughput.
+
+Starts `backhaul serve --workers 2` on the bundled region with a fresh SQLite file, books a day of
+pickups through the API (generated Pingshan addresses and slots), then runs N concurrent clients
+on loopback for a fixed time: each loops over quotes and slot lists at generated addresses (half
+each) and the script reports p50/p95/p99 and requests per second per endpoint. Last, N clients
+book pickups on another day as fast as they can (bookings per second, latency, no 5xx). The
+clients run in this process (asyncio + httpx) on the same 2 cores as the server, so the figures
+include the load generator's own cost. Targets (issue 5): p99 <= 50 ms for quotes and for slots,
+>= 100 bookings/s.
+
+    python benchmarks/api_load.py --prebook 2000 --clients 100 --seconds 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import numpy as np
+
+from optimizer.demand import DemandSpec, generate_returns
+from optimizer.geo.region import load_region
+
+REGION = "shenzhen-pingshan"
+SLOTS = [(9, 11), (11, 13), (13, 15), (15, 17), (17, 19), (19, 21)]
+
+
+def _port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _start(folder: Path, couriers: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = _port()
+    environment = os.environ | {
+        "DATABASE_URL": f"sqlite:///{folder / 'load.db'}",
+        "BACKHAUL_REGION": REGION,
+        "BACKHAUL_COURIERS_PER_DEPOT": str(couriers),
+        "BACKHAUL_API_KEYS": "",
+    }
+    log = (folder / "server.log").open("wb")
+    command = [sys.executable, "-m", "optimizer.cli", "serve", "--port", str(port), "--workers", "2"]
+    process = subprocess.Popen(command, env=environment, stdout=log, stderr=log, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    ready = 0
+    while ready < 4:
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit((folder / "server.log").read_text())
+        try:
+            ready += httpx.get(f"{url}/readyz", timeout=5).status_code == 200
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    return process, url
+
+
+def _body(lat: float, lon: float, category: str, weight: int) -> dict[str, object]:
+    return {
+        "origin": {"lat": lat, "lon": lon},
+        "parcels": [{"weight_g": weight, "volume_cm3": weight * 4}],
+        "category": category,
+        "reason": "size_or_fit",
+        "insured": False,
+        "merchant_id": "load",
+    }
+
+
+async def _book_all(
+    url: str, day: str, addresses: list[tuple[float, float, str, int, int]], clients: int
+) -> dict[str, float]:
+    """Book every address (its slot index) with `clients` concurrent clients; codes and latencies."""
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(len(addresses)):
+        queue.put_nowait(i)
+    latencies: list[float] = []
+    codes: dict[int, int] = {}
+
+    async def client() -> None:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+            while not queue.empty():
+                i = queue.get_nowait()
+                lat, lon, category, weight, slot = addresses[i]
+                start, end = SLOTS[slot]
+                body = {"slot_id": f"{day}T{start:02d}:00-{end:02d}:00", **_body(lat, lon, category, weight)}
+                began = time.perf_counter()
+                response = await http.post("/v1/pickups", json=body, headers={"Idempotency-Key": f"{day}-{i}"})
+                latencies.append(time.perf_counter() - began)
+                codes[response.status_code] = codes.get(response.status_code, 0) + 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    elapsed = time.perf_counter() - began
+    return {
+        "requests": len(latencies),
+        "confirmed": codes.get(201, 0),
+        "refused": codes.get(409, 0),
+        "server_errors": sum(n for code, n in codes.items() if code >= 500),
+        "per_s": len(latencies) / elapsed,
+        "p50_ms": 1000 * float(np.percentile(latencies, 50)),
+        "p95_ms": 1000 * float(np.percentile(latencies, 95)),
+        "p99_ms": 1000 * float(np.percentile(latencies, 99)),
+    }
+
+
+async def _mixed(
+    url: str, day: str, addresses: list[tuple[float, float, str, int, int]], clients: int, seconds: float
+) -> dict[str, list[float]]:
+    """Quotes and slot lists at random addresses from `clients` concurrent clients for `seconds`."""
+    latencies: dict[str, list[float]] = {"quote": [], "slots": [], "errors": []}
+    stop = time.perf_counter() + seconds
+
+    async def client(seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+            while time.perf_counter() < stop:
+                lat, lon, category, weight, _ = addresses[int(rng.integers(len(addresses)))]
+                began = time.perf_counter()
+                if rng.random() < 0.5:
+                    response = await http.post(
+                        "/v1/quotes", json=_body(lat, lon, category, weight) | {"date_from": day}
+                    )
+                    kind = "quote"
+                else:
+                    params: dict[str, str | float] = {"lat": lat, "lon": lon, "weight_g": weight, "date_from": day}
+                    response = await http.get("/v1/pickup-slots", params=params)
+                    kind = "slots"
+                latencies[kind].append(time.perf_counter() - began)
+                if response.status_code >= 500:
+                    latencies["errors"].append(response.status_code)
+
+    await asyncio.gather(*(client(seed) for seed in range(clients)))
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--prebook", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--couriers-per-depot", type=int, default=12)
+    args = parser.parse_args()
+    region = load_region(REGION)
+    rng = np.random.default_rng(3)
+    generated = generate_returns(region, DemandSpec(args.prebook + 1000, pickup_share=1.0), seed=3)
+    addresses = [
+        (
+            r.location.lat,
+            r.location.lon,
+            r.category if r.category != "bulky" else "home",
+            min(r.weight_g, 15_000),
+            int(rng.integers(len(SLOTS))),
+        )
+        for r in generated
+    ]
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    day1, day2 = (today + timedelta(days=1)).isoformat(), (today + timedelta(days=2)).isoformat()
+    with tempfile.TemporaryDirectory() as folder:
+        process, url = _start(Path(folder), args.couriers_per_depot)
+        try:
+            prebook = asyncio.run(_book_all(url, day1, addresses[: args.prebook], 8))
+            print(
+                f"pre-booked {day1}: {prebook['confirmed']:,} confirmed, {prebook['refused']:,} refused "
+                f"(fleet full), {prebook['per_s']:.0f} bookings/s with 8 clients"
+            )
+            mixed = asyncio.run(_mixed(url, day1, addresses, args.clients, args.seconds))
+            print(
+                f"{args.clients} concurrent clients for {args.seconds:g} s, plan of {prebook['confirmed']:,} pickups:"
+            )
+            for kind in ("quote", "slots"):
+                values = mixed[kind]
+                if not values:
+                    continue
+                p50, p95, p99 = (1000 * float(np.percentile(values, q)) for q in (50, 95, 99))
+                print(
+                    f"  {kind:<6} {len(values) / args.seconds:7.0f} req/s  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  "
+                    f"p99 {p99:6.1f} ms  (target p99 <= 50 ms)"
+                )
+            print(f"  server errors: {len(mixed['errors'])}")
+            burst = asyncio.run(_book_all(url, day2, addresses[args.prebook :], args.clients))
+            print(
+                f"bookings, {args.clients} clients on an empty day: {burst['per_s']:.0f} bookings/s "
+                f"(target >= 100), p50 {burst['p50_ms']:.0f} ms, p99 {burst['p99_ms']:.0f} ms, "
+                f"{burst['confirmed']:,} confirmed, {burst['refused']:,} refused, {burst['server_errors']} 5xx"
+            )
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
