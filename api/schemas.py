@@ -87,7 +87,7 @@ class PickupCreate(Strict):
     """Book from a quote (`quote_id` + `slot_id`) or from a full request (the return's fields + `slot_id`)."""
 
     slot_id: str = Field(min_length=1, max_length=40)
-    quote_id: str | None = Field(None, max_length=40)
+    quote_id: str | None = Field(None, max_length=4096)
     origin: LatLon | None = None
     parcels: list[ParcelIn] | None = Field(None, min_length=1, max_length=1000)
     category: str | None = Field(None, min_length=1, max_length=40)

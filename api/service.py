@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from api import quotes_token
 from api.config import Settings
 from api.day_plans import DayPlans
 from api.errors import ConflictError, NotFoundError
@@ -34,7 +35,7 @@ from api.schemas import (
     TimelineEvent,
     UnassignedReturn,
 )
-from api.store import BookingRow, QuoteRow, Store
+from api.store import BookingRow, Store
 from optimizer.assignment.baseline import nearest_center
 from optimizer.assignment.from_region import ReturnItem, assignment_problem
 from optimizer.assignment.solve import assign
@@ -70,6 +71,7 @@ class Service:
         )
         self.region = region.name
         self.plans = DayPlans(store, region.name, self.desk.planner.empty_plan())
+        self._quote_key = store.secret("quote_signing")
 
     def current_plan(self, day: date) -> DayPlan:
         """The day's plan as committed (empty if nobody booked that day yet)."""
@@ -154,10 +156,8 @@ class Service:
                 self._option("drop_off", amount, policy, body, at_point, leaves)
                 | {"point_id": point.id, "distance_m": metres}
             )
-        quote_id = "qt_" + uuid.uuid4().hex[:20]
         expires = now + timedelta(seconds=self.settings.quote_ttl_s)
-        with self.store.write() as session:
-            session.add(QuoteRow(id=quote_id, tenant=tenant, request=_return_fields(body), expires_at=expires))
+        quote_id = quotes_token.sign(self._quote_key, tenant, _return_fields(body), expires)
         return QuotePublic(quote_id=quote_id, expires_at=expires, options=[QuoteOption(**o) for o in options])
 
     def _option(
@@ -191,13 +191,7 @@ class Service:
                 "insured": body.insured,
                 "merchant_id": body.merchant_id,
             }
-        with self.store.read() as session:
-            quote = session.get(QuoteRow, body.quote_id)
-        if quote is None or quote.tenant != tenant:
-            raise NotFoundError(f"no quote {body.quote_id}")
-        if utc(quote.expires_at) < now:
-            raise ConflictError(f"quote {body.quote_id} expired at {utc(quote.expires_at).isoformat()}")
-        return dict(quote.request)
+        return quotes_token.open_quote(self._quote_key, tenant, body.quote_id, now)
 
     def _existing(self, tenant: str, key: str, request_hash: str) -> PickupPublic | None:
         with self.store.read() as session:

@@ -89,14 +89,12 @@ class BookingRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class QuoteRow(Base):
-    """A quote a booking may refer to until it expires."""
+class SecretRow(Base):
+    """Secrets the service keeps with its data (the quote signing key), made by the migrations."""
 
-    __tablename__ = "quotes"
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(64), index=True)
-    request: Mapped[dict[str, Any]]
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __tablename__ = "service_secrets"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
 
 
 class PlanJobRow(Base):
@@ -176,6 +174,14 @@ class Store:
         session.execute(statement.on_conflict_do_nothing(index_elements=["region", "day"]))
         query = select(DayPlanRow).where(DayPlanRow.region == region, DayPlanRow.day == day)
         return session.execute(query.with_for_update()).scalar_one()
+
+    def secret(self, name: str) -> bytes:
+        """A secret the migrations stored (shared by every worker, kept across restarts)."""
+        with self.read() as session:
+            row = session.get(SecretRow, name)
+        if row is None:
+            raise RuntimeError(f"secret {name!r} is missing: run the migrations")
+        return bytes.fromhex(row.value)
 
     def ping(self) -> None:
         with self._read_engine.connect() as connection:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from api import quotes_token
+from api.errors import ConflictError
 from api.main import create_app
 from api.store import BookingRow
 from optimizer.domain import Location, Parcel, PickupRequest, TimeWindow
@@ -213,3 +216,21 @@ def test_health_readiness_metrics_and_openapi(client: TestClient) -> None:
     }
     expected = {"create_quote", "list_pickup_slots", "create_pickup", "get_pickup", "cancel_pickup"}
     assert expected | {"reschedule_pickup", "create_plan", "get_plan", "create_assignment"} <= operations
+
+
+def test_booking_from_a_quote_checks_signature_tenant_and_expiry(client: TestClient) -> None:
+    body = return_fields() | {"date_from": tomorrow().isoformat()}
+    quote = client.post("/v1/quotes", json=body, headers=PLATFORM).json()
+    slot_id = quote["options"][0]["slots"][1]["slot_id"]
+    booked = client.post("/v1/pickups", json={"quote_id": quote["quote_id"], "slot_id": slot_id}, headers=PLATFORM)
+    assert booked.status_code == 201, booked.text
+    forged = quote["quote_id"][:-3] + ("AAA" if not quote["quote_id"].endswith("AAA") else "BBB")
+    assert (
+        client.post("/v1/pickups", json={"quote_id": forged, "slot_id": slot_id}, headers=PLATFORM).status_code == 404
+    )
+    theirs = {"quote_id": quote["quote_id"], "slot_id": slot_id}
+    assert client.post("/v1/pickups", json=theirs, headers=MERCHANT).status_code == 404
+    service = client.app.state.service  # type: ignore[attr-defined]
+    later = datetime.now(UTC) + timedelta(hours=1)
+    with pytest.raises(ConflictError, match="expired"):
+        quotes_token.open_quote(service._quote_key, "platform", quote["quote_id"], later)

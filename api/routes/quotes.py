@@ -11,6 +11,9 @@ router = APIRouter(prefix="/v1", tags=["quotes"])
 
 
 @router.post("/quotes", operation_id="create_quote", response_model=QuotePublic)
-def create_quote(body: QuoteCreate, service: ServiceDep, tenant: TenantDep, now: NowDep) -> QuotePublic:
-    """Doorstep pickup (slots with marginal cost and green flag) and the nearest drop-off points."""
+async def create_quote(body: QuoteCreate, service: ServiceDep, tenant: TenantDep, now: NowDep) -> QuotePublic:
+    """Doorstep pickup (slots with marginal cost and green flag) and the nearest drop-off points.
+
+    Runs on the event loop like the slot list: reads only (the quote id is signed, not stored).
+    """
     return service.quote(tenant, body, now)

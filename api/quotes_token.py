@@ -1,0 +1,48 @@
+"""Quote ids that carry the quote: the return, the tenant and the expiry, signed (HMAC-SHA256).
+
+A quote costs no database write, so answering one never waits for a booking's lock; a booking
+from it checks the signature, the tenant and the expiry. The key is the database's own secret
+(made by migration 0003), so every worker and every restart accepts the quotes of the others.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from api.errors import ConflictError, NotFoundError
+
+PREFIX = "qt_"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def sign(secret: bytes, tenant: str, request: dict[str, Any], expires: datetime) -> str:
+    """A quote id for `request`, valid for `tenant` until `expires`."""
+    payload = _b64(json.dumps([tenant, request, int(expires.timestamp())], separators=(",", ":")).encode())
+    mac = _b64(hmac.new(secret, payload.encode(), hashlib.sha256).digest()[:18])
+    return f"{PREFIX}{payload}.{mac}"
+
+
+def open_quote(secret: bytes, tenant: str, quote_id: str, now: datetime) -> dict[str, Any]:
+    """The quoted request; 404 for a forged, damaged or other tenant's id, 409 once it expired."""
+    body, _, mac = quote_id.removeprefix(PREFIX).rpartition(".")
+    expected = _b64(hmac.new(secret, body.encode(), hashlib.sha256).digest()[:18])
+    if not quote_id.startswith(PREFIX) or not hmac.compare_digest(mac, expected):
+        raise NotFoundError("no such quote")
+    owner, request, expires = json.loads(_unb64(body))
+    if owner != tenant:
+        raise NotFoundError("no such quote")
+    if now.timestamp() > expires:
+        raise ConflictError(f"quote expired at {datetime.fromtimestamp(expires, UTC).isoformat()}")
+    return dict(request)
