@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     merchant_policies: str = ""
     """JSON: `{"merchant id": {"pickup_fee_cents": 500, ...}}`; others use the default policy."""
 
+    background_plan_every_s: float = Field(600.0, ge=0)
+    """Re-optimise today's and tomorrow's plans this often when they changed (0: only on request)."""
+    background_plan_time_limit_s: float = Field(20.0, gt=0, le=3600)
+
     max_body_bytes: int = Field(256 * 1024, ge=1024)
     max_parcels: int = Field(20, ge=1, le=1000)
     max_slot_days: int = Field(7, ge=1, le=31)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import multiprocessing
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
 from api import errors
 from api.config import Settings
+from api.jobs import run_plan_job
 from api.middleware import BodyLimit, Metrics, MetricsMiddleware
 from api.routes import assignments, health, pickups, plans, quotes, slots
 from api.service import Service
@@ -32,9 +35,11 @@ def create_app(settings: Settings) -> FastAPI:
             store.migrate()
         app.state.service = Service(settings, store)
         app.state.jobs = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        background = asyncio.create_task(_replan_in_background(app, settings.background_plan_every_s))
         try:
             yield
         finally:
+            background.cancel()
             app.state.jobs.shutdown(wait=False, cancel_futures=True)
             store.dispose()
 
@@ -52,6 +57,22 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
+
+
+async def _replan_in_background(app: FastAPI, every_s: float) -> None:
+    """Every `every_s`, queue a re-optimisation of each day that changed (one worker wins each day)."""
+    if every_s <= 0:
+        return
+    service: Service = app.state.service
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            queued = await asyncio.to_thread(service.background_plans, datetime.now(UTC))
+        except Exception:  # the loop must outlive a database hiccup
+            log.exception("background re-optimisation could not be queued")
+            continue
+        for job_id in queued:
+            app.state.jobs.submit(run_plan_job, service.settings.model_dump_json(), job_id)
 
 
 def app_from_environment() -> FastAPI:

@@ -35,7 +35,7 @@ from api.schemas import (
     TimelineEvent,
     UnassignedReturn,
 )
-from api.store import BookingRow, Store
+from api.store import BookingRow, DayPlanRow, PlanJobRow, Store
 from optimizer.assignment.baseline import nearest_center
 from optimizer.assignment.from_region import ReturnItem, assignment_problem
 from optimizer.assignment.solve import assign
@@ -46,6 +46,9 @@ from optimizer.geo.road_matrix import RoadNetworkSource
 from optimizer.live_plan import DayPlan, NewPickup
 from optimizer.policy import ReturnPolicy, is_quality_problem
 from optimizer.quoting import CenterChoice, ReturnsDesk, SlotOffer, slot_id
+
+SYSTEM_TENANT = "system"
+"""Owner of the background re-optimisation jobs."""
 
 
 def utc(moment: datetime) -> datetime:
@@ -347,6 +350,52 @@ class Service:
             center_id=row.center_id,
             timeline=events,
         )
+
+    # -- re-optimisation ------------------------------------------------------------------------------
+    def queue_plan(
+        self, tenant: str, day: date, time_limit_s: float, now: datetime, job_id: str | None = None
+    ) -> PlanJobRow | None:
+        """Record a queued re-optimisation job; None if `job_id` exists already (another worker took it)."""
+        job = PlanJobRow(
+            id=job_id or "pl_" + uuid.uuid4().hex[:20],
+            tenant=tenant,
+            region=self.region,
+            day=day,
+            time_limit_s=time_limit_s,
+            status="queued",
+            detail="",
+            result=None,
+            created_at=now,
+            finished_at=None,
+        )
+        try:
+            with self.store.write() as session:
+                session.add(job)
+        except IntegrityError:
+            return None
+        return job
+
+    def background_plans(self, now: datetime) -> list[str]:
+        """Queue one re-optimisation per day (today and tomorrow) that changed since its last one.
+
+        The job id names the day and its version, so however many workers ask, one of them gets it.
+        """
+        queued = []
+        today = self._today(now)
+        with self.store.read() as session:
+            days = session.execute(
+                select(DayPlanRow.day, DayPlanRow.version).where(
+                    DayPlanRow.region == self.region, DayPlanRow.day.in_([today, today + timedelta(days=1)])
+                )
+            ).all()
+        for day, version in days:
+            if version == 0:
+                continue
+            limit = self.settings.background_plan_time_limit_s
+            job = self.queue_plan(SYSTEM_TENANT, day, limit, now, job_id=f"auto-{day.isoformat()}-{version}")
+            if job is not None:
+                queued.append(job.id)
+        return queued
 
     # -- assignments ---------------------------------------------------------------------------------
     def assign(self, body: AssignmentCreate) -> AssignmentPublic:

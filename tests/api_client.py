@@ -24,6 +24,7 @@ def settings(database_url: str, **overrides: Any) -> Settings:
         "couriers_per_depot": 1,
         "vehicle_parcels": 5,
         "api_keys": KEYS,
+        "background_plan_every_s": 0,
     }
     values.update(overrides)
     return Settings(**values)

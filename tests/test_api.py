@@ -189,6 +189,18 @@ def test_plan_job_reoptimises_the_day(client: TestClient) -> None:
     assert client.get(f"/v1/plans/{job_id}", headers=MERCHANT).status_code == 404
 
 
+def test_background_replanning_queues_each_changed_day_once(client: TestClient) -> None:
+    service = client.app.state.service  # type: ignore[attr-defined]
+    now = datetime.now(UTC)
+    assert service.background_plans(now) == []  # nothing booked
+    assert _book(client).status_code == 201
+    first = service.background_plans(now)
+    assert first == [f"auto-{tomorrow().isoformat()}-1"]
+    assert service.background_plans(now) == [], "another worker asking again gets nothing"
+    assert _book(client, slot_id=slot(13)).status_code == 201
+    assert service.background_plans(now) == [f"auto-{tomorrow().isoformat()}-2"]
+
+
 def test_assignments_in_batch(client: TestClient) -> None:
     body = {
         "returns": [

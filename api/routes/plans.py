@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -29,20 +28,8 @@ def create_plan(
     limit = service.settings.max_plan_time_limit_s
     if body.time_limit_s > limit:
         raise ValidationError("time_limit_s", f"at most {limit:g} s on this server")
-    job = PlanJobRow(
-        id="pl_" + uuid.uuid4().hex[:20],
-        tenant=tenant,
-        region=service.region,
-        day=body.date,
-        time_limit_s=body.time_limit_s,
-        status="queued",
-        detail="",
-        result=None,
-        created_at=now,
-        finished_at=None,
-    )
-    with service.store.write() as session:
-        session.add(job)
+    job = service.queue_plan(tenant, body.date, body.time_limit_s, now)
+    assert job is not None  # a fresh random id never collides
     request.app.state.jobs.submit(run_plan_job, service.settings.model_dump_json(), job.id)
     return _public(job, now)
 
