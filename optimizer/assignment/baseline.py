@@ -13,7 +13,15 @@ import numpy as np
 import numpy.typing as npt
 
 from optimizer.assignment.problem import AssignmentProblem
-from optimizer.assignment.result import AssignmentResult, cost_of, explain_unplaced, usage
+from optimizer.assignment.result import (
+    AssignmentResult,
+    CenterUse,
+    UnplacedReason,
+    UnplacedReturns,
+    cost_of,
+    explain_unplaced,
+    usage,
+)
 
 IntArray = npt.NDArray[np.int64]
 
@@ -27,6 +35,20 @@ def _rank_within(keys: IntArray) -> IntArray:
     rank = np.empty(len(keys), dtype=np.int64)
     rank[order] = np.arange(len(keys)) - run_start
     return rank
+
+
+def _overflow(
+    problem: AssignmentProblem, target: IntArray, center_of: IntArray, uses: list[CenterUse]
+) -> tuple[UnplacedReturns, ...]:
+    """Returns the rule could not place: no capable center, or the one it chose was full."""
+    missing = np.flatnonzero(target < 0)
+    found = list(explain_unplaced(problem, np.where(target < 0, -1, 0), uses)) if len(missing) else []
+    for c in np.unique(target[(target >= 0) & (center_of < 0)]):
+        indices = np.flatnonzero((target == c) & (center_of < 0))
+        use = uses[int(c)]
+        detail = f"sent to {use.id} (nearest capable), full at {use.capacity}/day in total or on its category line"
+        found.append(UnplacedReturns(indices, UnplacedReason.NEAREST_CENTER_FULL, detail))
+    return tuple(found)
 
 
 def nearest_center(problem: AssignmentProblem) -> AssignmentResult:
@@ -51,7 +73,7 @@ def nearest_center(problem: AssignmentProblem) -> AssignmentResult:
         center_of=center_of,
         cost=cost_of(problem, center_of),
         centers=tuple(uses),
-        unplaced=explain_unplaced(problem, center_of, uses),
+        unplaced=_overflow(problem, target, center_of, uses),
         runtime_s=time.perf_counter() - started,
         optimal=False,
         groups=0,

@@ -22,6 +22,8 @@ class UnplacedReason(StrEnum):
     """Every center that could take it is at its total or category capacity (the detail lists them)."""
     COSTS_MORE_THAN_PENALTY = "costs_more_than_penalty"
     """A center has room, but sending it there costs more than leaving it unplaced."""
+    NEAREST_CENTER_FULL = "nearest_center_full"
+    """Only under the nearest-center rule: the one center it is sent to is already full that day."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,230 @@
+"""Scenario outputs: `kpis.json`, an offline HTML report (map and charts embedded as images), and the
+tables and chart of a comparison. Nothing is fetched at view time: the report opens without a network.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.collections import LineCollection
+
+from optimizer.scenario.simulate import Design, ScenarioResult
+
+KPI_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("returns", "returns", "{:,.0f}"),
+    ("cost per return (yuan)", "cost_per_return_cents", "cents"),
+    ("  without unplaced penalties", "cost_per_return_excl_penalty_cents", "cents"),
+    ("  pickup (couriers)", "cost_cents.pickup", "cents_total"),
+    ("  line haul", "cost_cents.line_haul", "cents_total"),
+    ("  processing", "cost_cents.processing", "cents_total"),
+    ("  recovered value", "cost_cents.recovered", "cents_total"),
+    ("  unplaced penalty", "cost_cents.unplaced_penalty", "cents_total"),
+    ("pickups requested", "pickups_requested", "{:,.0f}"),
+    ("pickups booked", "pickups_booked", "{:,.0f}"),
+    ("pickups served in their slot (%)", "pickups_in_slot_pct", "{:.1f}"),
+    ("drop-offs", "drop_offs", "{:,.0f}"),
+    ("returns left unplaced", "unplaced_returns", "{:,.0f}"),
+    ("courier km", "courier_km", "{:,.1f}"),
+    ("courier hours", "courier_hours", "{:,.1f}"),
+    ("vehicles used", "vehicles_used", "{:,.0f}"),
+    ("CO2 (kg)", "co2_kg", "{:,.1f}"),
+)
+
+
+def value_at(kpis: dict[str, Any], path: str) -> float:
+    value: Any = kpis
+    for part in path.split("."):
+        value = value[part]
+    return float(value)
+
+
+def _format(value: float, style: str) -> str:
+    if style == "cents":
+        return f"{value / 100:,.2f}"
+    if style == "cents_total":
+        return f"{value / 100:,.0f}"
+    return style.format(value)
+
+
+def _png(figure: Any) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def map_png(result: ScenarioResult, design: Design) -> bytes:
+    """Roads, routes (straight lines between consecutive stops), sites and the flows to the centers."""
+    region = result.region
+    graph = region.road_graph
+    figure, axes = plt.subplots(figsize=(10, 8))
+    edges = graph.edges
+    segments = list(np.stack([graph.lonlat[edges.u], graph.lonlat[edges.v]], axis=1))
+    major = np.isin(edges.fclass, ["motorway", "trunk", "primary", "secondary"])
+    axes.add_collection(
+        LineCollection([s for s, m in zip(segments, major, strict=True) if not m], colors="#dddddd", linewidths=0.3)
+    )
+    axes.add_collection(
+        LineCollection([s for s, m in zip(segments, major, strict=True) if m], colors="#bbbbbb", linewidths=0.8)
+    )
+    colours = plt.get_cmap("tab20")
+    for i, route in enumerate(design.routes):
+        xs, ys = zip(*[*route, route[0]], strict=True)
+        axes.plot(xs, ys, color=colours(i % 20), linewidth=0.9, alpha=0.85)
+    if design.flows:
+        biggest = max(n for *_, n in design.flows)
+        for origin, target, count in design.flows:
+            width = 0.5 + 4 * count / biggest
+            axes.plot(*zip(origin, target, strict=True), color="#c0392b", alpha=0.25, linewidth=width)
+    sites = region.sites
+    drops = np.array([(p.location.lon, p.location.lat) for p in sites.drop_off_points]).reshape(-1, 2)
+    depots = np.array([(d.location.lon, d.location.lat) for d in sites.depots]).reshape(-1, 2)
+    axes.scatter(drops[:, 0], drops[:, 1], marker="^", s=14, color="#2980b9", label="drop-off point", zorder=3)
+    axes.scatter(depots[:, 0], depots[:, 1], marker="s", s=40, color="black", label="courier depot", zorder=4)
+    for site in sites.centers:
+        where = (site.location.lon, site.location.lat)
+        axes.scatter([where[0]], [where[1]], marker="*", s=160, color="#c0392b", zorder=5)
+        axes.annotate(site.id, where, xytext=(4, 4), textcoords="offset points", fontsize=8)
+    axes.scatter([], [], marker="*", s=80, color="#c0392b", label="processing center")
+    axes.set_aspect(1 / np.cos(np.radians(np.mean(graph.lonlat[:, 1]))))
+    axes.autoscale()
+    axes.ticklabel_format(useOffset=False)
+    axes.set_title(f"{design.name}: {len(design.routes)} routes, flows to centers (width = returns)")
+    axes.legend(loc="lower left", fontsize=8)
+    figure.text(0.99, 0.005, "Roads: (c) OpenStreetMap contributors (ODbL); sites synthetic", ha="right", fontsize=7)
+    return _png(figure)
+
+
+def charts_png(result: ScenarioResult) -> bytes:
+    """Cost per return split by part, both designs; center utilisation, both designs."""
+    figure, (costs, centers) = plt.subplots(1, 2, figsize=(12, 4.5))
+    designs = (result.optimised, result.baseline)
+    parts = ("pickup", "line_haul", "processing", "recovered", "unplaced_penalty")
+    bottom = np.zeros(2)
+    below = np.zeros(2)
+    for part in parts:
+        values = np.array([d.kpis["cost_cents"][part] / d.kpis["returns"] / 100 for d in designs])
+        base = np.where(values >= 0, bottom, below)
+        costs.bar([d.name for d in designs], values, bottom=base, label=part.replace("_", " "))
+        bottom += np.maximum(values, 0)
+        below += np.minimum(values, 0)
+    costs.axhline(0, color="black", linewidth=0.5)
+    costs.set_ylabel("yuan per return")
+    costs.set_title("Cost per return")
+    costs.legend(fontsize=8)
+    ids = [c["id"] for c in result.optimised.kpis["centers"]]
+    x = np.arange(len(ids))
+    for k, design in enumerate(designs):
+        util = [100 * c["demand"] / c["capacity"] if c["capacity"] else 0 for c in design.kpis["centers"]]
+        centers.bar(x + (k - 0.5) * 0.4, util, width=0.4, label=f"{design.name} (sent / capacity)")
+    centers.axhline(100, color="black", linewidth=0.7, linestyle="--")
+    centers.set_xticks(x, ids)
+    centers.set_ylabel("% of daily capacity")
+    centers.set_title("Processing centers")
+    centers.legend(fontsize=8)
+    return _png(figure)
+
+
+STYLE = (
+    "body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em}table{border-collapse:collapse}"
+    "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child{text-align:left}img{max-width:100%}"
+)
+
+
+def _img(png: bytes, alt: str) -> str:
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+
+
+def report_html(result: ScenarioResult) -> str:
+    """The whole report as one self-contained HTML page."""
+    kpis = result.kpis()
+    base = result.baseline.kpis
+    rows = []
+    for label, path, style in KPI_ROWS:
+        mine, theirs = value_at(result.optimised.kpis, path), value_at(base, path)
+        delta = f"{100 * (mine - theirs) / abs(theirs):+.1f} %" if theirs else ""
+        rows.append(
+            f"<tr><td>{html.escape(label)}</td><td>{_format(mine, style)}</td><td>{_format(theirs, style)}</td>"
+            f"<td>{delta}</td></tr>"
+        )
+    centers = "".join(
+        f"<tr><td>{c['id']}</td><td>{c['capacity']:,}</td><td>{c['used']:,}</td><td>{b['demand']:,}</td></tr>"
+        for c, b in zip(result.optimised.kpis["centers"], base["centers"], strict=True)
+    )
+    title = html.escape(f"{result.spec.name}: {result.spec.region}, {result.spec.day}")
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>{STYLE}</style>
+</head><body>
+<h1>{title}</h1>
+<p>Seed {result.spec.seed}; simulated in {result.runtime_s:.0f} s. Backhaul saves
+<b>{kpis["saved_per_return_pct"]:.1f} %</b> per return against today's practice on the same shoppers.</p>
+<h2>KPIs</h2>
+<table id="kpis"><tr><th>KPI</th><th>Backhaul</th><th>today's practice</th><th>change</th></tr>
+{"".join(rows)}</table>
+<h2>Map</h2>
+{_img(map_png(result, result.optimised), "map: Backhaul routes and flows")}
+{_img(map_png(result, result.baseline), "map: today's practice routes and flows")}
+<h2>Charts</h2>
+{_img(charts_png(result), "cost per return and center utilisation")}
+<h2>Processing centers</h2>
+<table id="centers"><tr><th>center</th><th>capacity</th><th>used (Backhaul)</th><th>sent by the nearest rule</th></tr>
+{centers}</table>
+<p>Unplaced returns (Backhaul): {html.escape(json.dumps(kpis["unplaced_reasons"]))}.
+CO2 uses {result.spec.co2_g_per_km:g} g per vehicle km. Roads (c) OpenStreetMap contributors (ODbL).</p>
+</body></html>
+"""
+
+
+def write_run(result: ScenarioResult, out: Path) -> None:
+    """`out/kpis.json` and `out/report.html`."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "kpis.json").write_text(json.dumps(result.kpis(), indent=2) + "\n", encoding="utf-8")
+    (out / "report.html").write_text(report_html(result), encoding="utf-8")
+
+
+def comparison_rows(results: Sequence[ScenarioResult]) -> list[dict[str, Any]]:
+    """One row per KPI: each scenario's value, and the change from the first (absolute and percent)."""
+    rows = []
+    for label, path, _ in KPI_ROWS:
+        values = [value_at(r.optimised.kpis, path) for r in results]
+        row: dict[str, Any] = {"kpi": label.strip(), "key": path}
+        for r, v in zip(results, values, strict=True):
+            row[r.spec.name] = v
+        first = values[0]
+        for r, v in zip(results[1:], values[1:], strict=True):
+            row[f"delta {r.spec.name}"] = v - first
+            row[f"delta % {r.spec.name}"] = round(100 * (v - first) / abs(first), 2) if first else None
+        rows.append(row)
+    return rows
+
+
+def write_comparison(results: Sequence[ScenarioResult], out: Path, stem: str = "compare") -> None:
+    """`stem.json`, `stem.csv` and `stem.png` (the main KPIs side by side) in `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    rows = comparison_rows(results)
+    (out / f"{stem}.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    with (out / f"{stem}.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    keys = ("cost_per_return_cents", "pickups_in_slot_pct", "courier_km", "co2_kg", "unplaced_returns")
+    figure, axes = plt.subplots(1, len(keys), figsize=(3.2 * len(keys), 3.5))
+    for axis, key in zip(axes, keys, strict=True):
+        axis.bar([r.spec.name for r in results], [value_at(r.optimised.kpis, key) for r in results], color="#2c7fb8")
+        axis.set_title(key.replace("_", " "), fontsize=9)
+        axis.tick_params(axis="x", labelrotation=30, labelsize=7)
+    (out / f"{stem}.png").write_bytes(_png(figure))
