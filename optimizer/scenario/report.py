@@ -27,6 +27,7 @@ KPI_ROWS: tuple[tuple[str, str, str], ...] = (
     ("returns", "returns", "{:,.0f}"),
     ("cost per return (yuan)", "cost_per_return_cents", "cents"),
     ("  without unplaced penalties", "cost_per_return_excl_penalty_cents", "cents"),
+    ("cost per processed return (yuan)", "cost_per_placed_return_cents", "cents"),
     ("  pickup (couriers)", "cost_cents.pickup", "cents_total"),
     ("  line haul", "cost_cents.line_haul", "cents_total"),
     ("  processing", "cost_cents.processing", "cents_total"),

@@ -242,6 +242,7 @@ def _kpis(
 ) -> dict[str, Any]:
     cost = result.cost
     total = courier_cents + cost.total_cents
+    placed = returns - result.unplaced_count - len(day.unserved)
     reasons = Counter(group.reason.value for group in result.unplaced for _ in group.indices)
     reasons.update({"no_pickup_slot": len(day.unserved)})
     return {
@@ -260,6 +261,7 @@ def _kpis(
         },
         "cost_per_return_cents": round(total / returns) if returns else 0,
         "cost_per_return_excl_penalty_cents": round((total - cost.unplaced_penalty_cents) / returns) if returns else 0,
+        "cost_per_placed_return_cents": round((total - cost.unplaced_penalty_cents) / placed) if placed else 0,
         "courier_km": round(km, 1),
         "courier_hours": round(hours, 2),
         "vehicles_used": vehicles,
