@@ -107,3 +107,29 @@ def test_sweep_on_dask_equals_the_local_run(tmp_path: Path) -> None:
         cluster.close()
     assert [r["cost_per_return_cents"] for r in remote] == [r["cost_per_return_cents"] for r in local]
     assert remote == local
+
+
+def test_a_file_of_real_requests_replaces_the_generator(tmp_path: Path) -> None:
+    returns = [
+        {
+            "id": "A",
+            "lat": 31.2304,
+            "lon": 121.4737,
+            "category": "apparel",
+            "weight_g": 700,
+            "method": "pickup",
+            "preferred_slot": "19:00",
+            "reason": "damaged",
+        },
+        {"id": "B", "lat": 31.2330, "lon": 121.4760, "category": "shoes", "weight_g": 1200, "method": "drop_off"},
+    ]
+    (tmp_path / "real.json").write_text(json.dumps({"returns": returns}, indent=1))
+    text = SMALL.read_text().replace("returns = 120", 'file = "real.json"')
+    (tmp_path / "real.toml").write_text(text)
+    kpis = simulate(load_scenario(tmp_path / "real.toml"), cache_dir=tmp_path).kpis()
+    assert kpis["returns"] == 2
+    assert kpis["pickups_requested"] == 1
+    returns[0]["preferred_slot"] = "19:30"
+    (tmp_path / "real.json").write_text(json.dumps({"returns": returns}, indent=1))
+    with pytest.raises(InputFileError, match=r"real\.json:\d+: returns\[0\]\.preferred_slot"):
+        simulate(load_scenario(tmp_path / "real.toml"), cache_dir=tmp_path)

@@ -24,6 +24,7 @@ from optimizer.demand import ReturnRequest, generate_returns
 from optimizer.domain import Location, Parcel, PickupRequest, TimeWindow
 from optimizer.geo.region import Region, Sites, load_region
 from optimizer.geo.road_matrix import PointRows, RoadNetworkSource
+from optimizer.io.demand_json import load_requests
 from optimizer.live_plan import DayPlan, plan_problem, plan_result
 from optimizer.policy import PolicyBook, is_quality_problem
 from optimizer.quoting import ReturnsDesk, SlotOffer
@@ -424,7 +425,10 @@ def simulate(spec: ScenarioSpec, *, cache_dir: Path | None = None, progress: Pro
     desk = ReturnsDesk(region, source, spec.fleet, slots=spec.slots, policies=PolicyBook(default=spec.policy))
     rng = np.random.default_rng(spec.seed + 2)
     shoppers = []
-    returns = generate_returns(region, spec.demand, seed=spec.seed)
+    if spec.demand_file is not None:
+        returns = load_requests(spec.demand_file, spec.slots.grid)
+    else:
+        returns = generate_returns(region, spec.demand, seed=spec.seed)
     for k, request in enumerate(returns):
         rows = desk.located(request.location)
         shoppers.append(Shopper(request, rows, bool(rng.random() < spec.insured_share), desk.nearest_depot(rows)))

@@ -62,6 +62,8 @@ class ScenarioSpec:
     day: date
     seed: int
     demand: DemandSpec
+    demand_file: Path | None
+    """Real return requests to replay instead of generated ones."""
     fleet: FleetSpec
     co2_g_per_km: float
     slots: SlotPolicy
@@ -164,18 +166,19 @@ def _strings(value: object, path: str) -> tuple[str, ...]:
     return tuple(_str(item, f"{path}[{i}]") for i, item in enumerate(value))
 
 
-def _demand(table: _Table, slots: SlotGrid) -> DemandSpec:
+def _demand(table: _Table, slots: SlotGrid, folder: Path) -> tuple[DemandSpec, Path | None]:
     mix_table = table.table("category_mix")
     mix = {name: mix_table.get(name, _number(0, 1e6)) for name in list(mix_table.value)}
     mix_table.done()
+    file = table.optional("file", _str)
     spec = DemandSpec(
-        returns=table.get("returns", _int(0, 1_000_000)),
+        returns=table.get("returns", _int(0, 1_000_000), 0 if file else None),
         pickup_share=table.get("pickup_share", _number(0, 1), 0.55),
         category_mix=mix or {name: p.share for name, p in CATEGORY_PROFILES.items()},
         slots=slots,
     )
     table.done()
-    return spec
+    return spec, (folder / file if file else None)
 
 
 def _fleet(table: _Table) -> tuple[FleetSpec, float]:
@@ -231,7 +234,7 @@ def _centers(table: _Table) -> CenterChanges:
     return CenterChanges(closed, capacity, tuple(added))
 
 
-def spec_from_toml(data: dict[str, Any], *, name: str) -> ScenarioSpec:
+def spec_from_toml(data: dict[str, Any], *, name: str, folder: Path = Path()) -> ScenarioSpec:
     """Build a scenario from parsed TOML; errors name the key path."""
     root = _Table(data, "")
     slots_table = root.table("slots")
@@ -273,12 +276,14 @@ def spec_from_toml(data: dict[str, Any], *, name: str) -> ScenarioSpec:
         }
     )
     choice_table.done()
+    demand, demand_file = _demand(root.table("demand"), grid, folder)
     spec = ScenarioSpec(
         name=root.get("name", _str, name),
         region=root.get("region", _str, "shenzhen-pingshan"),
         day=root.get("date", _date),
         seed=root.get("seed", _int(0, 2**31), 0),
-        demand=_demand(root.table("demand"), grid),
+        demand=demand,
+        demand_file=demand_file,
         fleet=fleet,
         co2_g_per_km=co2,
         slots=slot_policy,
@@ -329,7 +334,7 @@ def load_scenario(path: Path) -> ScenarioSpec:
     except tomllib.TOMLDecodeError as error:
         raise InputFileError(f"{path}: not valid TOML: {error}") from None
     try:
-        return spec_from_toml(data, name=path.stem)
+        return spec_from_toml(data, name=path.stem, folder=path.parent)
     except ValidationError as error:
         line = _line_of(text, error.field)
         raise InputFileError(f"{path}:{line}: {error}" if line else f"{path}: {error}") from None

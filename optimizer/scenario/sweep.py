@@ -29,6 +29,8 @@ class Run:
     replication: int
     data: dict[str, Any]
     name: str
+    folder: str
+    """Where the scenario file is (a demand file is relative to it)."""
 
 
 def parse_vary(text: str) -> tuple[str, list[Any]]:
@@ -63,10 +65,10 @@ def runs(path: Path, key: str, values: Sequence[Any], replications: int) -> list
             table[leaf] = value
             data["seed"] = int(base.get("seed", 0)) + replication
             try:
-                spec_from_toml(data, name=path.stem)
+                spec_from_toml(data, name=path.stem, folder=path.parent)
             except ValidationError as error:
                 raise InputFileError(f"{path}: with {key}={value!r}: {error}") from None
-            found.append(Run(key, value, replication, data, path.stem))
+            found.append(Run(key, value, replication, data, path.stem, str(path.parent)))
     return found
 
 
@@ -74,7 +76,7 @@ def run_one(run: Run, cache_dir: str | None) -> dict[str, Any]:
     """Simulate one run and return its KPIs (plain data: it crosses process and network boundaries)."""
     from optimizer.scenario.simulate import simulate  # loaded in the worker
 
-    spec = spec_from_toml(run.data, name=run.name)
+    spec = spec_from_toml(run.data, name=run.name, folder=Path(run.folder))
     kpis = simulate(spec, cache_dir=Path(cache_dir) if cache_dir else None).kpis()
     return {"value": run.value, "replication": run.replication, "seed": spec.seed, **kpis}
 
