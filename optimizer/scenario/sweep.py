@@ -5,8 +5,10 @@ locally (a process pool) or on a Dask distributed cluster; the results do not de
 from __future__ import annotations
 
 import csv
+import ctypes
 import json
 import os
+import sys
 import tomllib
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -17,6 +19,8 @@ from typing import Any
 from optimizer.errors import InputFileError, ValidationError
 from optimizer.scenario.spec import spec_from_toml
 
+M_TRIM_THRESHOLD = -1
+"""glibc's mallopt parameter number for the trim threshold."""
 SWEPT_KPIS = ("cost_per_return_cents", "pickups_in_slot_pct", "courier_km", "co2_kg", "unplaced_returns")
 
 
@@ -72,10 +76,26 @@ def runs(path: Path, key: str, values: Sequence[Any], replications: int) -> list
     return found
 
 
+def _relax_malloc_trim() -> None:
+    """Undo a tiny glibc trim threshold (Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 for its workers).
+
+    With it, returning memory to the system after every small free slowed a simulation by about 30 %
+    (measured: 23 s -> 30 s for 4 runs); glibc's own default adapts the threshold instead.
+    """
+    if not sys.platform.startswith("linux") or int(os.environ.get("MALLOC_TRIM_THRESHOLD_", "0") or 0) >= 2**26:
+        return
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(M_TRIM_THRESHOLD, 2**26)
+    except (OSError, AttributeError):
+        return  # not glibc: nothing to undo
+
+
 def run_one(run: Run, cache_dir: str | None) -> dict[str, Any]:
     """Simulate one run and return its KPIs (plain data: it crosses process and network boundaries)."""
     from optimizer.scenario.simulate import simulate  # loaded in the worker
 
+    if "MALLOC_TRIM_THRESHOLD_" in os.environ:
+        _relax_malloc_trim()
     spec = spec_from_toml(run.data, name=run.name, folder=Path(run.folder))
     kpis = simulate(spec, cache_dir=Path(cache_dir) if cache_dir else None).kpis()
     return {"value": run.value, "replication": run.replication, "seed": spec.seed, **kpis}
