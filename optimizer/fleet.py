@@ -20,23 +20,43 @@ class VehicleType:
     cost_per_km_cents: int = 120
     cost_per_hour_cents: int = 4_500
     speed_factor: float = 1.0
+    co2_g_per_km: float = 180.0
+    """Tailpipe CO2 per km (a light diesel van; about 60 for an electric van on China's grid)."""
 
 
 @dataclass(frozen=True)
 class FleetSpec:
-    """`couriers_per_depot` couriers of `vehicle` at every depot, each working `shift`."""
+    """`couriers_per_depot` couriers of `vehicle` at every depot, plus `more` (vehicle type, count per
+    depot) pairs for a mixed fleet; everyone works `shift`."""
 
     couriers_per_depot: int = 3
     shift: TimeWindow = field(default_factory=lambda: TimeWindow(8 * 3600, 22 * 3600))
     vehicle: VehicleType = field(default_factory=VehicleType)
+    more: tuple[tuple[VehicleType, int], ...] = ()
 
     def __post_init__(self) -> None:
-        if isinstance(self.couriers_per_depot, bool) or not 0 <= self.couriers_per_depot <= 1000:
-            raise ValidationError("couriers_per_depot", f"must be within [0, 1000], got {self.couriers_per_depot}")
+        for i, (_, count) in enumerate(((self.vehicle, self.couriers_per_depot), *self.more)):
+            if isinstance(count, bool) or not 0 <= count <= 1000:
+                where = "couriers_per_depot" if i == 0 else f"more[{i - 1}].per_depot"
+                raise ValidationError(where, f"must be within [0, 1000], got {count}")
+        names = [v.name for v, _ in self.types()]
+        if len(set(names)) != len(names):
+            raise ValidationError("more", f"vehicle type names must differ, got {names}")
+
+    def types(self) -> tuple[tuple[VehicleType, int], ...]:
+        """Every vehicle type with its count per depot."""
+        return ((self.vehicle, self.couriers_per_depot), *self.more)
+
+    def vehicle_of(self, courier_id: str) -> VehicleType:
+        """The vehicle type of a courier this fleet named."""
+        for vehicle, _ in self.types():
+            stem = courier_id.rsplit("-", 1)[-1].rstrip("0123456789")
+            if stem == vehicle.name:
+                return vehicle
+        raise ValidationError("courier_id", f"{courier_id!r} is not a courier of this fleet")
 
     def couriers(self, depots: Sequence[Depot]) -> tuple[Courier, ...]:
         """The couriers, named `<depot>-<vehicle><n>`, each starting and ending at its depot."""
-        vehicle = self.vehicle
         return tuple(
             Courier(
                 id=f"{depot.id}-{vehicle.name}{n + 1}",
@@ -51,5 +71,6 @@ class FleetSpec:
                 speed_factor=vehicle.speed_factor,
             )
             for depot in depots
-            for n in range(self.couriers_per_depot)
+            for vehicle, count in self.types()
+            for n in range(count)
         )

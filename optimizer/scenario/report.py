@@ -166,6 +166,7 @@ def report_html(result: ScenarioResult) -> str:
         for c, b in zip(result.optimised.kpis["centers"], base["centers"], strict=True)
     )
     title = html.escape(f"{result.spec.name}: {result.spec.region}, {result.spec.day}")
+    co2 = ", ".join(f"{v.name} {v.co2_g_per_km:g} g" for v, _ in result.spec.fleet.types())
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>{STYLE}</style>
@@ -185,7 +186,7 @@ def report_html(result: ScenarioResult) -> str:
 <table id="centers"><tr><th>center</th><th>capacity</th><th>used (Backhaul)</th><th>sent by the nearest rule</th></tr>
 {centers}</table>
 <p>Unplaced returns (Backhaul): {html.escape(json.dumps(kpis["unplaced_reasons"]))}.
-CO2 uses {result.spec.co2_g_per_km:g} g per vehicle km. Roads (c) OpenStreetMap contributors (ODbL).</p>
+CO2 uses each vehicle type's grams per km ({html.escape(co2)}). Roads (c) OpenStreetMap contributors (ODbL).</p>
 </body></html>
 """
 

@@ -230,13 +230,13 @@ def _assignment(desk: ReturnsDesk, shoppers: list[Shopper], origin_of: dict[str,
 
 
 def _kpis(
-    spec: ScenarioSpec,
     *,
     returns: int,
     day: _Day,
     in_slot: int,
     courier_cents: float,
     km: float,
+    co2_g: float,
     hours: float,
     vehicles: int,
     result: AssignmentResult,
@@ -266,7 +266,7 @@ def _kpis(
         "courier_km": round(km, 1),
         "courier_hours": round(hours, 2),
         "vehicles_used": vehicles,
-        "co2_kg": round(km * spec.co2_g_per_km / 1000, 1),
+        "co2_kg": round(co2_g / 1000, 1),
         "unplaced_returns": result.unplaced_count + len(day.unserved),
         "unplaced_reasons": dict(sorted((k, v) for k, v in reasons.items() if v)),
         "centers": [{"id": c.id, "capacity": c.capacity, "used": c.used, "demand": c.demand} for c in result.centers],
@@ -291,12 +291,12 @@ def _optimised(spec: ScenarioSpec, desk: ReturnsDesk, shoppers: list[Shopper], p
         for r in result.routes
     ]
     kpis = _kpis(
-        spec,
         returns=len(shoppers),
         day=day,
         in_slot=sum(len(r.stops) for r in result.routes),  # the validator holds every stop to its slot
         courier_cents=result.cost.total_cents,
         km=result.distance_m / 1000,
+        co2_g=sum(r.distance_m / 1000 * spec.fleet.vehicle_of(r.courier_id).co2_g_per_km for r in result.routes),
         hours=result.duration_s / 3600,
         vehicles=len(result.routes),
         result=assignment,
@@ -331,7 +331,7 @@ def _baseline(spec: ScenarioSpec, desk: ReturnsDesk, shoppers: list[Shopper], pr
     fleet = desk.planner.couriers
     per_zone = {d.id: [c for c in fleet if c.start_depot_id == d.id] for d in depots}
     quota = {
-        (z, k): math.ceil(len(per_zone[d.id]) * spec.fleet.vehicle.capacity.parcels / len(grid))
+        (z, k): math.ceil(sum(c.capacity.parcels for c in per_zone[d.id]) / len(grid))
         for z, d in enumerate(depots)
         for k in range(len(grid))
     }
@@ -361,7 +361,7 @@ def _baseline(spec: ScenarioSpec, desk: ReturnsDesk, shoppers: list[Shopper], pr
     booked = list(day.booked)
     matrix = desk.source.matrix_for([d.location for d in depots] + [by_id[r].request.location for r in booked])
     index = {rid: len(depots) + i for i, rid in enumerate(booked)}
-    in_slot, cents, km, hours, used = 0, 0.0, 0.0, 0.0, 0
+    in_slot, cents, km, co2_g, hours, used = 0, 0.0, 0.0, 0.0, 0.0, 0
     routes: list[list[tuple[float, float]]] = []
     origin_of: dict[str, str] = {}
     for z, depot in enumerate(depots):
@@ -395,6 +395,7 @@ def _baseline(spec: ScenarioSpec, desk: ReturnsDesk, shoppers: list[Shopper], pr
                 origin_of[rid] = depot.id
             end = t + legs[-1]
             km += metres / 1000
+            co2_g += metres / 1000 * spec.fleet.vehicle_of(courier.id).co2_g_per_km
             hours += (end - start) / 3600
             cents += courier.fixed_cost_cents + metres / 1000 * courier.cost_per_km_cents
             cents += (end - start) / 3600 * courier.cost_per_hour_cents
@@ -403,12 +404,12 @@ def _baseline(spec: ScenarioSpec, desk: ReturnsDesk, shoppers: list[Shopper], pr
     origin_of.update({rid: drop_points[i].id for rid, i in day.drop_offs.items()})
     assignment = nearest_center(_assignment(desk, shoppers, origin_of))
     kpis = _kpis(
-        spec,
         returns=len(shoppers),
         day=day,
         in_slot=in_slot,
         courier_cents=cents,
         km=km,
+        co2_g=co2_g,
         hours=hours,
         vehicles=used,
         result=assignment,

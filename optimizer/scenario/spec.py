@@ -65,7 +65,6 @@ class ScenarioSpec:
     demand_file: Path | None
     """Real return requests to replay instead of generated ones."""
     fleet: FleetSpec
-    co2_g_per_km: float
     slots: SlotPolicy
     green_labels: bool
     centers: CenterChanges
@@ -181,13 +180,9 @@ def _demand(table: _Table, slots: SlotGrid, folder: Path) -> tuple[DemandSpec, P
     return spec, (folder / file if file else None)
 
 
-def _fleet(table: _Table) -> tuple[FleetSpec, float]:
-    shift = table.table("shift")
-    window = TimeWindow(shift.get("start", _clock, 8 * 3600), shift.get("end", _clock, 22 * 3600))
-    shift.done()
-    v = table.table("vehicle")
+def _vehicle(v: _Table, default_name: str) -> VehicleType:
     vehicle = VehicleType(
-        name=v.get("name", _str, "van"),
+        name=v.get("name", _str, default_name),
         capacity=Load(
             v.get("weight_g", _int(1, 10**9), 400_000),
             v.get("volume_cm3", _int(1, 10**10), 3_000_000),
@@ -197,12 +192,27 @@ def _fleet(table: _Table) -> tuple[FleetSpec, float]:
         fixed_cost_cents=v.get("fixed_cost_cents", _int(0, 10**9), 15_000),
         cost_per_km_cents=v.get("cost_per_km_cents", _int(0, 10**6), 120),
         cost_per_hour_cents=v.get("cost_per_hour_cents", _int(0, 10**6), 4_500),
+        speed_factor=v.get("speed_factor", _number(0.05, 20), 1.0),
+        co2_g_per_km=v.get("co2_g_per_km", _number(0, 10_000), 180.0),
     )
-    co2 = v.get("co2_g_per_km", _number(0, 10_000), 180.0)
     v.done()
-    fleet = FleetSpec(table.get("couriers_per_depot", _int(0, 1000), 4), window, vehicle)
+    return vehicle
+
+
+def _fleet(table: _Table) -> FleetSpec:
+    shift = table.table("shift")
+    window = TimeWindow(shift.get("start", _clock, 8 * 3600), shift.get("end", _clock, 22 * 3600))
+    shift.done()
+    vehicle = _vehicle(table.table("vehicle"), "van")
+    more = []
+    table.used.add("more")
+    for i, item in enumerate(table.value.get("more", [])):
+        entry = _Table(item, f"{table.at('more')}[{i}]")
+        count = entry.get("per_depot", _int(0, 1000))
+        more.append((_vehicle(entry, f"type{i + 2}"), count))
+    fleet = FleetSpec(table.get("couriers_per_depot", _int(0, 1000), 4), window, vehicle, tuple(more))
     table.done()
-    return fleet, co2
+    return fleet
 
 
 def _centers(table: _Table) -> CenterChanges:
@@ -250,7 +260,7 @@ def spec_from_toml(data: dict[str, Any], *, name: str, folder: Path = Path()) ->
     )
     green = slots_table.get("green_labels", _bool, False)
     slots_table.done()
-    fleet, co2 = _fleet(root.table("fleet"))
+    fleet = _fleet(root.table("fleet"))
     policy_table = root.table("policy")
     policy = ReturnPolicy(
         pickup_fee_cents=policy_table.get("pickup_fee_cents", _int(0, 10**7), 600),
@@ -285,7 +295,6 @@ def spec_from_toml(data: dict[str, Any], *, name: str, folder: Path = Path()) ->
         demand=demand,
         demand_file=demand_file,
         fleet=fleet,
-        co2_g_per_km=co2,
         slots=slot_policy,
         green_labels=green,
         centers=_centers(root.table("centers")),
