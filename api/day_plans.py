@@ -22,13 +22,6 @@ CACHED_DAYS = 32
 
 
 @dataclass(frozen=True)
-class _Cached:
-    version: int
-    plan: DayPlan
-    route_versions: dict[str, int]
-
-
-@dataclass(frozen=True)
 class LockedDay:
     """A day's plan read under its lock, and what writing it back needs."""
 
@@ -40,7 +33,7 @@ class LockedDay:
 
 @dataclass(frozen=True)
 class Saved:
-    """What a committed write changed; `DayPlans.remember` takes it once the transaction is committed."""
+    """A day's plan at a committed version (what a write produced, or what a read found); the cache holds these."""
 
     day: date
     version: int
@@ -53,10 +46,10 @@ class DayPlans:
 
     def __init__(self, store: Store, region: str, empty: DayPlan) -> None:
         self.store, self.region, self.empty = store, region, empty
-        self._cache: OrderedDict[date, _Cached] = OrderedDict()
+        self._cache: OrderedDict[date, Saved] = OrderedDict()
         self._lock = threading.Lock()  # guards this worker's cache only; the database serialises writers
 
-    def _cached(self, day: date) -> _Cached | None:
+    def _cached(self, day: date) -> Saved | None:
         with self._lock:
             return self._cache.get(day)
 
@@ -65,7 +58,7 @@ class DayPlans:
         with self._lock:
             known = self._cache.get(saved.day)
             if known is None or known.version <= saved.version:
-                self._cache[saved.day] = _Cached(saved.version, saved.plan, saved.route_versions)
+                self._cache[saved.day] = saved
                 self._cache.move_to_end(saved.day)
             while len(self._cache) > CACHED_DAYS:
                 self._cache.popitem(last=False)

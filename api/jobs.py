@@ -43,13 +43,14 @@ def _finish(store: Store, job_id: str, status: str, detail: str, result: dict[st
             job.finished_at = datetime.now(UTC)
 
 
-def _requests(rows: list[BookingRow]) -> list[PickupRequest]:
+def _requests(rows: list[BookingRow], stops: dict[str, LiveStop]) -> list[PickupRequest]:
+    """The booked pickups as routing requests: the booked slot, the live plan's service time."""
     return [
         PickupRequest(
             row.id,
             Location(row.lat, row.lon),
             (TimeWindow(row.slot_start_s, row.slot_end_s),),
-            0,  # replaced below by the live plan's service time
+            stops[row.id].service_s,
             tuple(Parcel(p["weight_g"], p["volume_cm3"], p.get("count", 1)) for p in row.parcels),
         )
         for row in rows
@@ -81,7 +82,7 @@ def _run(service: Service, job_id: str) -> None:
     with store.read() as session:
         bookings = session.execute(select(BookingRow).where(BookingRow.id.in_(plan.booking_ids()))).scalars().all()
     stops = {s.booking_id: s for route in plan.routes.values() for s in route.stops}
-    requests = [_with_service(r, stops[r.id]) for r in _requests(list(bookings))]
+    requests = _requests(list(bookings), stops)
     now = datetime.now(UTC)
     done = _done_prefixes(service, plan, day, now)
     problem = plan_problem(planner, plan, requests, locked=done)
@@ -107,10 +108,6 @@ def _run(service: Service, job_id: str) -> None:
     if saved is not None:
         service.plans.remember(saved)
     _finish(store, job_id, status, detail, summary)
-
-
-def _with_service(request: PickupRequest, stop: LiveStop) -> PickupRequest:
-    return PickupRequest(request.id, request.location, request.time_windows, stop.service_s, request.parcels)
 
 
 def _done_prefixes(service: Service, plan: DayPlan, day: date, now: datetime) -> dict[str, list[str]]:

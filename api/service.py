@@ -23,6 +23,7 @@ from api.schemas import (
     AssignmentCreate,
     AssignmentPublic,
     CenterUsePublic,
+    ParcelIn,
     PayerShare,
     PickupCreate,
     PickupPublic,
@@ -91,7 +92,7 @@ class Service:
         if day > today + timedelta(days=self.settings.max_days_ahead):
             raise ValidationError(field, f"at most {self.settings.max_days_ahead} days ahead")
 
-    def _parcels(self, parcels: list[Any]) -> list[Parcel]:
+    def _parcels(self, parcels: list[ParcelIn]) -> list[Parcel]:
         if sum(p.count for p in parcels) > self.settings.max_parcels:
             raise ValidationError("parcels", f"at most {self.settings.max_parcels} parcels per return")
         return [Parcel(p.weight_g, p.volume_cm3, p.count) for p in parcels]
@@ -220,7 +221,7 @@ class Service:
         if not self.desk.is_open(day, window, now):
             raise ConflictError(f"booking for slot {body.slot_id} has closed")
         is_quality_problem(request["reason"])
-        parcels = self._parcels([_ParcelView(**p) for p in request["parcels"]])
+        parcels = self._parcels([ParcelIn(**p) for p in request["parcels"]])
         origin = request["origin"]
         rows = self.desk.located(Location(origin["lat"], origin["lon"]))
         pickup = self.desk.pickup(rows, parcels)
@@ -300,7 +301,7 @@ class Service:
         self._check_day(day, now, "slot_id")
         if not self.desk.is_open(day, window, now):
             raise ConflictError(f"booking for slot {new_slot} has closed")
-        parcels = self._parcels([_ParcelView(**p) for p in row.parcels])
+        parcels = self._parcels([ParcelIn(**p) for p in row.parcels])
         pickup = self.desk.pickup(self.desk.located(Location(row.lat, row.lon)), parcels)
         with self.store.write() as session:
             days = sorted({row.day, day})  # a fixed order, so two reschedules never wait on each other
@@ -436,13 +437,6 @@ class Service:
                 for u in optimal.centers
             ],
         )
-
-
-class _ParcelView:
-    """A stored parcel line with the attributes `_parcels` reads."""
-
-    def __init__(self, weight_g: int, volume_cm3: int, count: int = 1) -> None:
-        self.weight_g, self.volume_cm3, self.count = weight_g, volume_cm3, count
 
 
 def _return_fields(body: ReturnFields) -> dict[str, Any]:

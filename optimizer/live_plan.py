@@ -168,6 +168,9 @@ class _Positions:
     latest_next: IntArray
     old_leg_s: IntArray
     old_leg_m: IntArray
+    on_board: IntArray
+    """Per position, the load its route already collects (weight, volume, parcels): pickups only add."""
+    has_stops: npt.NDArray[np.bool_]
 
 
 class LivePlanner:
@@ -186,6 +189,11 @@ class LivePlanner:
         self._depot_legs: dict[tuple[str, str], tuple[int, int]] = {}
         self._positions_cache: OrderedDict[int, tuple[LiveRoute, _Positions]] = OrderedDict()
         self._cache_lock = threading.Lock()
+        # per-courier figures every price check reads, gathered once
+        self._speed = np.array([c.speed_factor for c in self.couriers], dtype=np.float64)
+        self._per_km = np.array([c.cost_per_km_cents for c in self.couriers], dtype=np.float64)
+        self._per_hour = np.array([c.cost_per_hour_cents for c in self.couriers], dtype=np.float64)
+        self._capacity = np.array([c.capacity.as_tuple() for c in self.couriers], dtype=np.int64).reshape(-1, 3)
 
     def locate(self, location: Location) -> PointRows:
         """An address on the road network with its paths to and from everywhere (errors name it `origin`)."""
@@ -265,6 +273,10 @@ class LivePlanner:
             latest_next=np.asarray(latest, dtype=np.int64),
             old_leg_s=np.asarray(legs, dtype=np.int64),
             old_leg_m=np.asarray([*(s.leg_m for s in stops), route.end_leg_m], dtype=np.int64),
+            on_board=np.tile(np.sum([s.load.as_tuple() for s in stops], axis=0, dtype=np.int64), (count, 1))
+            if stops
+            else np.zeros((count, 3), dtype=np.int64),
+            has_stops=np.full(count, bool(stops)),
         )
 
     def options(self, plan: DayPlan, pickup: NewPickup, windows: Sequence[TimeWindow]) -> list[Insertion | None]:
@@ -278,27 +290,17 @@ class LivePlanner:
         count = len(pos.route)
         leg_in_s, leg_in_m = in_s[:count], in_m[:count]
         leg_out_s, leg_out_m = out_s[count:], out_m[count:]
-        factor = np.array([c.speed_factor for c in self.couriers])[pos.route]
+        factor = self._speed[pos.route]
         scaled_in = np.rint(leg_in_s / factor).astype(np.int64)
         scaled_out = np.rint(leg_out_s / factor).astype(np.int64)
-        loads = np.array(
-            [
-                np.sum([s.load.as_tuple() for s in plan.routes[c.id].stops], axis=0)
-                if plan.routes[c.id].stops
-                else (0, 0, 0)
-                for c in self.couriers
-            ],
-            dtype=np.int64,
-        ).reshape(-1, 3)
-        capacity = np.array([c.capacity.as_tuple() for c in self.couriers], dtype=np.int64).reshape(-1, 3)
-        fits = ((loads + np.array(pickup.load.as_tuple())) <= capacity).all(axis=1)
+        fits = ((pos.on_board + np.array(pickup.load.as_tuple())) <= self._capacity[pos.route]).all(axis=1)
         skilled = np.array([pickup.skills <= c.skills for c in self.couriers])
-        eligible = (fits & skilled)[pos.route]
+        eligible = fits & skilled[pos.route]
         added_s = scaled_in + scaled_out - pos.old_leg_s
         added_m = leg_in_m + leg_out_m - pos.old_leg_m
-        km = np.array([c.cost_per_km_cents for c in self.couriers])[pos.route]
-        hour = np.array([c.cost_per_hour_cents for c in self.couriers])[pos.route]
-        empty = np.array([not plan.routes[c.id].stops for c in self.couriers])[pos.route]
+        km = self._per_km[pos.route]
+        hour = self._per_hour[pos.route]
+        empty = ~pos.has_stops
         # the day's fleet is already rostered: a pickup adds driving (km and hours), not a vehicle's fixed cost
         cost = np.ceil(added_m * km / 1000 + added_s * hour / 3600).astype(np.int64)
         arrival = pos.depart_prev + scaled_in

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -46,7 +47,7 @@ def get_plan(
     return _public(job, now)
 
 
-def _public(job: PlanJobRow, now: NowDep) -> PlanJobPublic:
+def _public(job: PlanJobRow, now: datetime) -> PlanJobPublic:
     status, detail = job.status, job.detail
     unfinished = status in {"queued", "running"}
     if unfinished and (now - utc(job.created_at)).total_seconds() > job.time_limit_s + STALE_AFTER_S:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from optimizer.errors import BackhaulError
 
@@ -43,6 +44,16 @@ def fail(errors: Console, message: str, *, status: int = 2) -> NoReturn:
     """Print `error: message` as one plain line and exit (2: bad input)."""
     errors.print(f"error: {message}", markup=False, highlight=False)
     raise typer.Exit(status)
+
+
+def table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
+    """A rich table: the first column left-aligned (a label), the others right-aligned (figures)."""
+    result = Table(title=title)
+    for i, column in enumerate(columns):
+        result.add_column(column, justify="left" if i == 0 else "right")
+    for row in rows:
+        result.add_row(*row)
+    return result
 
 
 def clock(seconds: int) -> str:

@@ -9,9 +9,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from optimizer.cli.app import CacheDir, app, error_console, fail
+from optimizer.cli.app import CacheDir, app, error_console, fail, table
 from optimizer.errors import BackhaulError
 from optimizer.geo import DEFAULT_CACHE_DIR
 
@@ -48,15 +47,6 @@ def _simulate(path: Path, cache_dir: Path, console: Console):  # type: ignore[no
             fail(errors, f"{path}: {error}")
 
 
-def _kpi_table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
-    table = Table(title=title)
-    for i, column in enumerate(columns):
-        table.add_column(column, justify="left" if i == 0 else "right")
-    for row in rows:
-        table.add_row(*row)
-    return table
-
-
 @scenario_app.command("run")
 def run(
     scenario_file: Annotated[Path, typer.Argument(metavar="FILE.toml", help="Scenario (scenarios/README.md).")],
@@ -78,7 +68,7 @@ def run(
         ]
         for label, key, style in KPI_ROWS
     ]
-    console.print(_kpi_table(result.spec.name, ["KPI", "Backhaul", "today's practice"], rows))
+    console.print(table(result.spec.name, ["KPI", "Backhaul", "today's practice"], rows))
     console.print(
         f"saved per return: {result.kpis()['saved_per_return_pct']:.1f} %; "
         f"{out / 'kpis.json'} and {out / 'report.html'} written in {time.perf_counter() - started:.0f} s"
@@ -104,7 +94,7 @@ def compare(
         pct = f"{100 * (b - a) / abs(a):+.1f} %" if a else ""
         rows.append([label, _format(a, style), _format(b, style), _format(b - a, style), pct])
     names = [r.spec.name for r in results]
-    console.print(_kpi_table("Comparison", ["KPI", *names, "change", "change %"], rows))
+    console.print(table("Comparison", ["KPI", *names, "change", "change %"], rows))
     console.print(f"written: {out / 'compare.json'}, {out / 'compare.csv'}, {out / 'compare.png'}")
 
 
@@ -133,5 +123,5 @@ def sweep(
         [str(r["value"]), str(r["seed"]), f"{r['cost_per_return_cents'] / 100:.2f}", f"{r['pickups_in_slot_pct']:.1f}"]
         for r in results
     ]
-    Console().print(_kpi_table(f"Sweep of {key}", [key, "seed", "cost per return", "in slot %"], rows))
+    Console().print(table(f"Sweep of {key}", [key, "seed", "cost per return", "in slot %"], rows))
     Console().print(f"{len(results)} runs in {time.perf_counter() - started:.0f} s; written to {out}")

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from json_source_map import calculate
 
@@ -21,11 +21,18 @@ T = TypeVar("T")
 
 
 class JsonNode:
-    """A JSON object with the path it was found at; its getters raise errors naming that path."""
+    """A JSON object with the path it was found at; its getters raise errors naming that path.
+
+    Subclasses for other formats only rename things (`CONTAINER`, `UNKNOWN`): a TOML table is read
+    the same way.
+    """
+
+    CONTAINER = "an object"
+    UNKNOWN = "unknown field"
 
     def __init__(self, value: object, path: str) -> None:
         if not isinstance(value, dict):
-            raise ValidationError(path, f"must be an object, got {kind(value)}")
+            raise ValidationError(path, f"must be {self.CONTAINER}, got {kind(value)}")
         self.value: dict[str, Any] = value
         self.path = path
         self.used: set[str] = set()
@@ -47,11 +54,11 @@ class JsonNode:
         value = self.value.get(key)
         return None if value is None else convert(value, self.at(key))
 
-    def child(self, key: str) -> JsonNode:
+    def child(self, key: str) -> Self:
         self.used.add(key)
         if key not in self.value:
             raise ValidationError(self.at(key), "is required")
-        return JsonNode(self.value[key], self.at(key))
+        return type(self)(self.value[key], self.at(key))
 
     def items(self, key: str, *, required: bool = True) -> list[tuple[object, str]]:
         self.used.add(key)
@@ -67,7 +74,7 @@ class JsonNode:
     def done(self) -> None:
         unknown = sorted(set(self.value) - self.used)
         if unknown:
-            raise ValidationError(self.at(unknown[0]), "unknown field")
+            raise ValidationError(self.at(unknown[0]), self.UNKNOWN)
 
 
 def kind(value: object) -> str:

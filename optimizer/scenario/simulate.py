@@ -46,6 +46,8 @@ class Shopper:
     insured: bool
     zone: int
     """Index of the depot whose couriers reach the address fastest."""
+    drop_point: int | None
+    """Index of the nearest drop-off point by road (None: the region has none)."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,14 @@ class _Day:
     unserved: list[str]
 
 
+def _drop_off(day: _Day, shopper: Shopper) -> None:
+    """The shopper drops the return off at the nearest point (unserved if the region has none)."""
+    if shopper.drop_point is None:
+        day.unserved.append(shopper.request.id)
+    else:
+        day.drop_offs[shopper.request.id] = shopper.drop_point
+
+
 def _choose_optimised(
     spec: ScenarioSpec, desk: ReturnsDesk, shoppers: list[Shopper], progress: Progress
 ) -> tuple[DayPlan, _Day]:
@@ -150,9 +160,8 @@ def _choose_optimised(
     grid = list(spec.slots.grid.slots)
     for k, shopper in enumerate(shoppers):
         request = shopper.request
-        drop = desk.nearest_drop_offs(shopper.rows, 1)
         if request.method != "pickup":
-            day.drop_offs[request.id] = desk.origins.index(drop[0][0].id) - len(desk.region.sites.depots)
+            _drop_off(day, shopper)
             continue
         day.wanted_pickup += 1
         pickup = desk.pickup(shopper.rows, [Parcel(request.weight_g, request.volume_cm3)])
@@ -171,10 +180,9 @@ def _choose_optimised(
                 utility += choice.green_bonus
             utilities.append(utility)
             picks.append(offer)
-        bulky = request.category == "bulky"
-        if drop and not bulky:
-            point, _ = drop[0]
-            at_point = desk.center_for(desk.origins.index(point.id), request.category, request.weight_g)
+        if shopper.drop_point is not None and request.category != "bulky":
+            origin = len(desk.region.sites.depots) + shopper.drop_point
+            at_point = desk.center_for(origin, request.category, request.weight_g)
             price = _pays(spec, shopper, spec.policy.drop_off_fee_cents + (at_point.transport_cents if at_point else 0))
             utilities.append(-choice.switch_penalty - choice.price_per_yuan * price / 100)
         if not utilities:
@@ -187,7 +195,7 @@ def _choose_optimised(
             plan = planner.insert(plan, request.id, pickup, taken.insertion)
             day.booked[request.id] = taken.window
         else:
-            day.drop_offs[request.id] = desk.origins.index(drop[0][0].id) - len(desk.region.sites.depots)
+            _drop_off(day, shopper)
         if k % 50 == 0:
             progress("shoppers book", k / len(shoppers))
     return plan, day
@@ -339,18 +347,17 @@ def _baseline(spec: ScenarioSpec, desk: ReturnsDesk, shoppers: list[Shopper], pr
     slot_of: dict[str, int] = {}
     for shopper in shoppers:
         request = shopper.request
-        drop = desk.nearest_drop_offs(shopper.rows, 1)
         if request.method != "pickup":
-            day.drop_offs[request.id] = desk.origins.index(drop[0][0].id) - len(depots)
+            _drop_off(day, shopper)
             continue
         day.wanted_pickup += 1
         preferred = grid.index(request.preferred_slot) if request.preferred_slot in grid else 0
         open_slots = [k for k in range(len(grid)) if quota[shopper.zone, k] > 0]
         if not open_slots or not per_zone[depots[shopper.zone].id]:
-            if request.category == "bulky" or not drop:
+            if request.category == "bulky":
                 day.unserved.append(request.id)
             else:
-                day.drop_offs[request.id] = desk.origins.index(drop[0][0].id) - len(depots)
+                _drop_off(day, shopper)
             continue
         k = min(open_slots, key=lambda s: (abs(s - preferred), s))
         quota[shopper.zone, k] -= 1
@@ -432,7 +439,10 @@ def simulate(spec: ScenarioSpec, *, cache_dir: Path | None = None, progress: Pro
         returns = generate_returns(region, spec.demand, seed=spec.seed)
     for k, request in enumerate(returns):
         rows = desk.located(request.location)
-        shoppers.append(Shopper(request, rows, bool(rng.random() < spec.insured_share), desk.nearest_depot(rows)))
+        nearest = desk.nearest_drop_offs(rows, 1)
+        drop_point = desk.region.sites.drop_off_points.index(nearest[0][0]) if nearest else None
+        insured = bool(rng.random() < spec.insured_share)
+        shoppers.append(Shopper(request, rows, insured, desk.nearest_depot(rows), drop_point))
         if k % 100 == 0:
             report("addresses located", k / max(1, len(returns)))
     optimised = _optimised(spec, desk, shoppers, report)

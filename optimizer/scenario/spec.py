@@ -19,6 +19,7 @@ from optimizer.demand import CATEGORY_PROFILES, DemandSpec, SlotGrid
 from optimizer.domain import CenterCategory, Load, Location, ProcessingCenter, TimeWindow
 from optimizer.errors import InputFileError, ValidationError
 from optimizer.fleet import FleetSpec, VehicleType
+from optimizer.io.strict_json import JsonNode
 from optimizer.policy import ReturnPolicy
 from optimizer.quoting import SlotPolicy
 
@@ -79,39 +80,16 @@ class ScenarioSpec:
     choice: ChoiceModel
 
 
-class _Table:
-    """A TOML table with its key path; typed getters raise errors naming the key."""
+class _Table(JsonNode):
+    """A TOML table with its key path: the strict JSON reader's getters, TOML's words."""
 
-    def __init__(self, value: object, path: str) -> None:
-        if not isinstance(value, dict):
-            raise ValidationError(path, "must be a table")
-        self.value: dict[str, Any] = value
-        self.path = path
-        self.used: set[str] = set()
-
-    def at(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
-
-    def get(self, key: str, convert: Callable[[object, str], T], default: T | None = None) -> T:
-        self.used.add(key)
-        if key not in self.value:
-            if default is None:
-                raise ValidationError(self.at(key), "is required")
-            return default
-        return convert(self.value[key], self.at(key))
-
-    def optional(self, key: str, convert: Callable[[object, str], T]) -> T | None:
-        self.used.add(key)
-        return None if key not in self.value else convert(self.value[key], self.at(key))
+    CONTAINER = "a table"
+    UNKNOWN = "unknown key"
 
     def table(self, key: str) -> _Table:
+        """A sub-table; an absent one reads as empty (every key in it has a default or is required)."""
         self.used.add(key)
         return _Table(self.value.get(key, {}), self.at(key))
-
-    def done(self) -> None:
-        unknown = sorted(set(self.value) - self.used)
-        if unknown:
-            raise ValidationError(self.at(unknown[0]), "unknown key")
 
 
 def _int(low: int, high: int) -> Callable[[object, str], int]:
