@@ -1,4 +1,4 @@
-"""Storage (SQLAlchemy 2): bookings, quotes, day plans and plan jobs, in SQLite or PostgreSQL.
+"""Storage (SQLAlchemy 2): bookings, day plans (route by route), plan jobs and secrets, in SQLite or PostgreSQL.
 
 Writes that change a day's plan are serialised by the database, not by a Python lock, so they stay
 correct with several worker processes: PostgreSQL locks the day's plan row (`SELECT ... FOR
