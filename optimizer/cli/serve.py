@@ -38,7 +38,8 @@ def serve(
     try:
         Store(settings.database_url).migrate()  # once, before the workers start
     except SQLAlchemyError as error:
-        fail(errors, f"DATABASE_URL: cannot open or migrate the database: {type(error).__name__}: {error}")
+        reason = " ".join(str(getattr(error, "orig", None) or error).split())  # one line, no link to the docs
+        fail(errors, f"DATABASE_URL: cannot open or migrate the database: {reason}")
     os.environ["BACKHAUL_MIGRATE"] = "false"
     uvicorn.run(
         "api.main:app_from_environment",

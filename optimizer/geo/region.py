@@ -190,7 +190,7 @@ def load_region(
     root = Path(name) if Path(name).is_dir() else regions_dir / str(name)
     manifest = root / "region.toml"
     if not manifest.is_file():
-        known = sorted(p.name for p in regions_dir.glob("*/region.toml")) if regions_dir.is_dir() else []
+        known = sorted(p.parent.name for p in regions_dir.glob("*/region.toml")) if regions_dir.is_dir() else []
         raise InputFileError(f"unknown region {str(name)!r}: no {manifest} (bundled: {', '.join(known) or 'none'})")
     try:
         table = tomllib.loads(manifest.read_text(encoding="utf-8"))
