@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.store import DayPlanRow, DayRouteRow, Store
-from optimizer.live_plan import DayPlan, LiveRoute
+from optimizer.live import DayPlan, LiveRoute
 
 CACHED_DAYS = 32
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request
 
 from api.config import DEV_TENANT
-from api.service import Service
+from api.services import Service
 
 
 def get_service(request: Request) -> Service:

@@ -16,12 +16,11 @@ from typing import Any
 from sqlalchemy import select
 
 from api.config import Settings
-from api.service import Service
+from api.services import Service
 from api.store import BookingRow, PlanJobRow, Store
 from optimizer.domain import Location, Parcel, PickupRequest, TimeWindow
-from optimizer.live_plan import DayPlan, LiveStop, plan_problem, plan_result
-from optimizer.routing.solve import solve
-from optimizer.routing.validate import validate
+from optimizer.live import DayPlan, LiveStop, booked_request, plan_from_result, plan_problem, plan_result
+from optimizer.routing import solve, validate
 
 log = logging.getLogger("backhaul.jobs")
 _services: dict[str, Service] = {}
@@ -44,14 +43,13 @@ def _finish(store: Store, job_id: str, status: str, detail: str, result: dict[st
 
 
 def _requests(rows: list[BookingRow], stops: dict[str, LiveStop]) -> list[PickupRequest]:
-    """The booked pickups as routing requests: the booked slot, the live plan's service time."""
+    """The booked pickups as routing requests: where the booking is, what it holds, its stop in the plan."""
     return [
-        PickupRequest(
-            row.id,
+        booked_request(
+            stops[row.id],
             Location(row.lat, row.lon),
-            (TimeWindow(row.slot_start_s, row.slot_end_s),),
-            stops[row.id].service_s,
-            tuple(Parcel(p["weight_g"], p["volume_cm3"], p.get("count", 1)) for p in row.parcels),
+            TimeWindow(row.slot_start_s, row.slot_end_s),
+            [Parcel(p["weight_g"], p["volume_cm3"], p.get("count", 1)) for p in row.parcels],
         )
         for row in rows
     ]
@@ -93,7 +91,7 @@ def _run(service: Service, job_id: str) -> None:
         _finish(store, job_id, "failed", f"kept the live plan: {len(result.unassigned)} left out, {problems[:2]}")
         return
     after = result.cost.total_cents
-    better = planner.plan_from_result(problem, result, stops) if after < before else plan
+    better = plan_from_result(planner, problem, result, stops) if after < before else plan
     summary: dict[str, Any] = {"cost_before_cents": before, "cost_after_cents": min(after, before)}
     saved = None
     with store.write() as session:

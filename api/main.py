@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from api import errors
+from api import error_handlers
 from api.config import Settings
 from api.jobs import run_plan_job
 from api.middleware import BodyLimit, Metrics, MetricsMiddleware
 from api.routes import assignments, health, pickups, plans, quotes, slots
-from api.service import Service
+from api.services import Service
 from api.store import Store
 
 log = logging.getLogger("backhaul.api")
@@ -33,8 +33,12 @@ def create_app(settings: Settings) -> FastAPI:
         store = Store(settings.database_url)
         if settings.migrate:
             store.migrate()
-        app.state.service = Service(settings, store)
-        app.state.jobs = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        jobs = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        settings_json = settings.model_dump_json()
+        app.state.jobs = jobs
+        app.state.service = Service(
+            settings, store, run_job=lambda job_id: jobs.submit(run_plan_job, settings_json, job_id)
+        )
         background = asyncio.create_task(_replan_in_background(app, settings.background_plan_every_s))
         try:
             yield
@@ -51,7 +55,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
-    errors.install(app)
+    error_handlers.install(app)
     for module in (quotes, slots, pickups, plans, assignments, health):
         app.include_router(module.router)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
@@ -67,12 +71,12 @@ async def _replan_in_background(app: FastAPI, every_s: float) -> None:
     while True:
         await asyncio.sleep(every_s)
         try:
-            queued = await asyncio.to_thread(service.background_plans, datetime.now(UTC))
+            queued = await asyncio.to_thread(service.plan_jobs.background, datetime.now(UTC))
         except Exception:  # the loop must outlive a database hiccup
             log.exception("background re-optimisation could not be queued")
             continue
         for job_id in queued:
-            app.state.jobs.submit(run_plan_job, service.settings.model_dump_json(), job_id)
+            service.plan_jobs.start(job_id)
 
 
 def app_from_environment() -> FastAPI:

@@ -14,9 +14,19 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from api.errors import ConflictError, NotFoundError
-
 PREFIX = "qt_"
+
+
+class InvalidQuoteError(Exception):
+    """The id is forged, damaged, or another tenant's."""
+
+
+class ExpiredQuoteError(Exception):
+    """The quote was genuine but its time is up."""
+
+    def __init__(self, expired_at: datetime) -> None:
+        super().__init__(f"quote expired at {expired_at.isoformat()}")
+        self.expired_at = expired_at
 
 
 def _b64(data: bytes) -> str:
@@ -35,14 +45,22 @@ def sign(secret: bytes, tenant: str, request: dict[str, Any], expires: datetime)
 
 
 def open_quote(secret: bytes, tenant: str, quote_id: str, now: datetime) -> dict[str, Any]:
-    """The quoted request; 404 for a forged, damaged or other tenant's id, 409 once it expired."""
+    """The quoted request.
+
+    Raises
+    ------
+    InvalidQuoteError
+        A forged, damaged or other tenant's id.
+    ExpiredQuoteError
+        A genuine quote past its expiry.
+    """
     body, _, mac = quote_id.removeprefix(PREFIX).rpartition(".")
     expected = _b64(hmac.new(secret, body.encode(), hashlib.sha256).digest()[:18])
     if not quote_id.startswith(PREFIX) or not hmac.compare_digest(mac, expected):
-        raise NotFoundError("no such quote")
+        raise InvalidQuoteError
     owner, request, expires = json.loads(_unb64(body))
     if owner != tenant:
-        raise NotFoundError("no such quote")
+        raise InvalidQuoteError
     if now.timestamp() > expires:
-        raise ConflictError(f"quote expired at {datetime.fromtimestamp(expires, UTC).isoformat()}")
+        raise ExpiredQuoteError(datetime.fromtimestamp(expires, UTC))
     return dict(request)

@@ -5,7 +5,7 @@ domain at the edge. Every bound here is also a guard: nothing a client sends can
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -37,6 +37,12 @@ class ReturnFields(Strict):
     insured: bool = False
     merchant_id: Id
     order_value_cents: int | None = Field(None, ge=0, le=10**12)
+
+    def quoted_fields(self) -> dict[str, Any]:
+        """The fields a quote id signs and a booking from it uses (JSON-ready)."""
+        return self.model_dump(
+            mode="json", include={"origin", "parcels", "category", "reason", "insured", "merchant_id"}
+        )
 
 
 class QuoteCreate(ReturnFields):

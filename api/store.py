@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -183,9 +184,14 @@ class Store:
             raise RuntimeError(f"secret {name!r} is missing: run the migrations")
         return bytes.fromhex(row.value)
 
-    def ping(self) -> None:
-        with self._read_engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+    def unavailable(self) -> str | None:
+        """None when the database answers a query; else the kind of error."""
+        try:
+            with self._read_engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError as error:
+            return type(error).__name__
+        return None
 
     def dispose(self) -> None:
         self._read_engine.dispose()

@@ -18,8 +18,8 @@ import statistics
 from optimizer.assignment.baseline import nearest_center
 from optimizer.assignment.from_region import ReturnItem, assignment_problem
 from optimizer.assignment.result import AssignmentResult
-from optimizer.assignment.solve import assign
-from optimizer.assignment.validate import validate_assignment
+from optimizer.assignment.solver import assign
+from optimizer.assignment.validator import validate_assignment
 from optimizer.demand import DemandSpec, generate_returns
 from optimizer.geo.region import load_region
 

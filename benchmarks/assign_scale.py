@@ -25,8 +25,8 @@ from scipy.sparse import coo_array
 from optimizer.assignment.baseline import nearest_center
 from optimizer.assignment.problem import AssignmentProblem, ReturnBatch
 from optimizer.assignment.result import AssignmentResult
-from optimizer.assignment.solve import assign
-from optimizer.assignment.validate import validate_assignment
+from optimizer.assignment.solver import assign
+from optimizer.assignment.validator import validate_assignment
 from optimizer.domain import CenterCategory, LineHaulTariff, Location, ProcessingCenter
 
 IntArray = npt.NDArray[np.int64]

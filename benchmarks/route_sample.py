@@ -26,7 +26,7 @@ def run_once(problem: Path, time_limit_s: float, seed: int, extra: list[str]) ->
     """One CLI run; returns wall time, solver runtime, cost in cents and requests served."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "solution.json"
-        command = [sys.executable, "-m", "optimizer.cli", "route", str(problem), "--time-limit", str(time_limit_s)]
+        command = [sys.executable, "-m", "backhaul", "route", str(problem), "--time-limit", str(time_limit_s)]
         command += ["--seed", str(seed), "--out", str(out), "--quiet", *extra]
         started = time.perf_counter()
         completed = subprocess.run(command, capture_output=True, text=True, check=False)

@@ -31,7 +31,7 @@ def main() -> None:
     walls, all_kpis = [], []
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as folder:
-            command = [sys.executable, "-m", "optimizer.cli", "scenario", "run", str(args.scenario), "--out", folder]
+            command = [sys.executable, "-m", "backhaul", "scenario", "run", str(args.scenario), "--out", folder]
             started = time.perf_counter()
             completed = subprocess.run(command, capture_output=True, text=True, check=False)
             walls.append(time.perf_counter() - started)

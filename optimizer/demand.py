@@ -17,7 +17,7 @@ from types import MappingProxyType
 import numpy as np
 import numpy.typing as npt
 
-from optimizer.domain import Location, TimeWindow
+from optimizer.domain import Location, Parcel, TimeWindow
 from optimizer.errors import ValidationError
 from optimizer.geo.region import Region
 
@@ -126,6 +126,10 @@ class ReturnRequest:
     method: str
     """"pickup" or "drop_off"."""
     preferred_slot: TimeWindow | None
+
+    def parcels(self) -> tuple[Parcel, ...]:
+        """The return as parcel lines (one parcel)."""
+        return (Parcel(self.weight_g, self.volume_cm3),)
 
 
 def _addresses(region: Region, count: int, rng: np.random.Generator) -> npt.NDArray[np.float64]:

@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from optimizer.assignment.problem import AssignmentProblem, ReturnBatch
-from optimizer.assignment.solve import assign
+from optimizer.assignment.solver import assign
 from optimizer.demand import SlotGrid
 from optimizer.domain import DropOffPoint, Location, Parcel, ProcessingCenter, TimeWindow, total_load
 from optimizer.errors import ValidationError
 from optimizer.fleet import FleetSpec
 from optimizer.geo.region import Region
 from optimizer.geo.road_matrix import PointRows, RoadNetworkSource
-from optimizer.live_plan import DayPlan, Insertion, LivePlanner, NewPickup
+from optimizer.live import DayPlan, Insertion, LivePlanner, NewPickup
 from optimizer.policy import PolicyBook
 
 _SLOT_ID = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})-(\d{2}):(\d{2})$")

@@ -8,10 +8,11 @@ import numpy as np
 
 from optimizer.domain import Courier, Depot, Load, Location, Parcel, PickupRequest, TimeWindow
 from optimizer.geo.matrices import euclidean_matrix
+from optimizer.routing.params import SolveParams
 from optimizer.routing.problem import RoutingProblem
 from optimizer.routing.result import RoutingResult
-from optimizer.routing.solve import solve
-from optimizer.routing.validate import validate
+from optimizer.routing.solver import solve
+from optimizer.routing.validator import validate
 
 DAY = TimeWindow(0, 100_000)
 ROOMY = Load(1_000_000, 1_000_000, 1_000)
@@ -93,10 +94,14 @@ def plane_problem(
 
 
 def solve_valid(
-    problem: RoutingProblem, *, time_limit_s: float = 0.5, solution_limit: int | None = None
+    problem: RoutingProblem,
+    *,
+    time_limit_s: float = 0.5,
+    solution_limit: int | None = None,
+    params: SolveParams | None = None,
 ) -> RoutingResult:
     """Solve and insist that the independent validator accepts the result."""
-    result = solve(problem, time_limit_s=time_limit_s, solution_limit=solution_limit)
+    result = solve(problem, time_limit_s=time_limit_s, solution_limit=solution_limit, params=params)
     assert validate(problem, result) == []
     return result
 

@@ -11,13 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api import quotes_token
 from api.errors import ConflictError
 from api.main import create_app
 from api.store import BookingRow
 from optimizer.domain import Location, Parcel, PickupRequest, TimeWindow
-from optimizer.live_plan import plan_problem, plan_result
-from optimizer.routing.validate import validate
+from optimizer.live import plan_problem, plan_result
+from optimizer.routing.validator import validate
 from tests.api_client import ADDRESS, MERCHANT, PLATFORM, return_fields, settings, slot, tomorrow
 
 
@@ -192,13 +191,13 @@ def test_plan_job_reoptimises_the_day(client: TestClient) -> None:
 def test_background_replanning_queues_each_changed_day_once(client: TestClient) -> None:
     service = client.app.state.service  # type: ignore[attr-defined]
     now = datetime.now(UTC)
-    assert service.background_plans(now) == []  # nothing booked
+    assert service.plan_jobs.background(now) == []  # nothing booked
     assert _book(client).status_code == 201
-    first = service.background_plans(now)
+    first = service.plan_jobs.background(now)
     assert first == [f"auto-{tomorrow().isoformat()}-1"]
-    assert service.background_plans(now) == [], "another worker asking again gets nothing"
+    assert service.plan_jobs.background(now) == [], "another worker asking again gets nothing"
     assert _book(client, slot_id=slot(13)).status_code == 201
-    assert service.background_plans(now) == [f"auto-{tomorrow().isoformat()}-2"]
+    assert service.plan_jobs.background(now) == [f"auto-{tomorrow().isoformat()}-2"]
 
 
 def test_assignments_in_batch(client: TestClient) -> None:
@@ -245,4 +244,4 @@ def test_booking_from_a_quote_checks_signature_tenant_and_expiry(client: TestCli
     service = client.app.state.service  # type: ignore[attr-defined]
     later = datetime.now(UTC) + timedelta(hours=1)
     with pytest.raises(ConflictError, match="expired"):
-        quotes_token.open_quote(service._quote_key, "platform", quote["quote_id"], later)
+        service.quotes.opened("platform", quote["quote_id"], later)

@@ -41,7 +41,7 @@ def serve(database_url: str, folder: Path) -> Iterator[tuple[str, subprocess.Pop
         "BACKHAUL_CACHE_DIR": str(folder / "cache"),
     }
     log = (folder / f"server-{port}.log").open("wb")
-    command = [sys.executable, "-m", "optimizer.cli", "serve", "--port", str(port), "--workers", "2"]
+    command = [sys.executable, "-m", "backhaul", "serve", "--port", str(port), "--workers", "2"]
     process = subprocess.Popen(command, env=environment, stdout=log, stderr=log, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:

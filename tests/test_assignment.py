@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from optimizer.assignment.baseline import nearest_center
 from optimizer.assignment.problem import AssignmentProblem, ReturnBatch
 from optimizer.assignment.result import UnplacedReason
-from optimizer.assignment.solve import assign
-from optimizer.assignment.validate import validate_assignment
+from optimizer.assignment.solver import assign
+from optimizer.assignment.validator import validate_assignment
 from optimizer.domain import CenterCategory, LineHaulTariff, Location, ProcessingCenter
 from optimizer.errors import ValidationError
 from tests.assignment_milp import milp_optimum, return_cost_cents

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from optimizer.cli import app
+from backhaul.cli import app
 from optimizer.io.problem_json import load_problem
 
 SAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "pickups_pingshan_sample.json"
@@ -36,7 +36,7 @@ def test_bad_problem_file_exits_2_with_one_line_and_no_traceback(tmp_path: Path)
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(data, indent=1))
     completed = subprocess.run(
-        [sys.executable, "-m", "optimizer.cli", "route", str(bad), "--time-limit", "1"],
+        [sys.executable, "-m", "backhaul", "route", str(bad), "--time-limit", "1"],
         capture_output=True,
         text=True,
         check=False,

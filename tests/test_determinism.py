@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from optimizer.io.problem_json import load_problem
-from optimizer.routing.solve import solve
-from optimizer.routing.validate import validate
+from optimizer.routing.solver import solve
+from optimizer.routing.validator import validate
 
 SAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "pickups_pingshan_sample.json"
 

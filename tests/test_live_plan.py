@@ -10,8 +10,8 @@ from optimizer.domain import Load, Parcel, PickupRequest, TimeWindow
 from optimizer.fleet import FleetSpec, VehicleType
 from optimizer.geo.region import Region, load_region
 from optimizer.geo.road_matrix import RoadNetworkSource
-from optimizer.live_plan import DayPlan, LivePlanner, NewPickup, plan_problem, plan_result
-from optimizer.routing.validate import validate
+from optimizer.live import DayPlan, LivePlanner, NewPickup, plan_problem, plan_result
+from optimizer.routing.validator import validate
 
 
 @pytest.fixture(scope="module")

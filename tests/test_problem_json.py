@@ -10,8 +10,8 @@ import pytest
 
 from optimizer.errors import InputFileError
 from optimizer.io.problem_json import load_problem, problem_from_dict
-from optimizer.routing.solve import solve
-from optimizer.routing.validate import validate
+from optimizer.routing.solver import solve
+from optimizer.routing.validator import validate
 
 SAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "pickups_pingshan_sample.json"
 

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import os
-from unittest.mock import patch
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from optimizer.domain import Load, TimeWindow
 from optimizer.errors import InfeasibleError
+from optimizer.routing.params import SolveParams
 from optimizer.routing.problem import RoutingProblem
 from optimizer.routing.result import SolveStatus
-from optimizer.routing.solve import solve
-from optimizer.routing.validate import validate
+from optimizer.routing.solver import solve
+from optimizer.routing.validator import validate
 from tests.builders import courier, plane_problem, request
 
 coordinate = st.integers(-2_000, 2_000)
-
-SOLVE_MODULE = importlib.import_module("optimizer.routing.solve")  # the package exports solve()
 
 
 @st.composite
@@ -83,8 +80,8 @@ def problems(draw: st.DrawFn) -> RoutingProblem:
 def test_every_plan_is_valid_and_accounts_for_every_request(problem: RoutingProblem, seed: int, exact: bool) -> None:
     try:
         # Both load models: exact exchange tracking (small models) and the conservative one (large).
-        with patch.object(SOLVE_MODULE, "EXACT_EXCHANGE_LIMIT", 200 if exact else 0):
-            result = solve(problem, time_limit_s=2.0, seed=seed, solution_limit=30)
+        params = SolveParams(exact_exchange_limit=200 if exact else 0)
+        result = solve(problem, time_limit_s=2.0, seed=seed, solution_limit=30, params=params)
     except InfeasibleError:
         assume(False)
         raise

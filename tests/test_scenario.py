@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from optimizer.errors import InputFileError
-from optimizer.scenario.report import KPI_ROWS, write_comparison, write_run
+from optimizer.scenario.kpis import KPI_ROWS
+from optimizer.scenario.report import write_comparison, write_run
 from optimizer.scenario.simulate import simulate
 from optimizer.scenario.spec import load_scenario
 from optimizer.scenario.sweep import parse_vary, run_dask, run_local, runs
@@ -61,8 +62,8 @@ def test_report_opens_offline_with_the_map_and_every_kpi(tmp_path: Path) -> None
     page = (tmp_path / "out" / "report.html").read_text()
     assert 'alt="map: Backhaul routes and flows"' in page
     assert page.count("data:image/png;base64,") == 3
-    for label, _, _ in KPI_ROWS:
-        assert label.strip() in page
+    for kpi in KPI_ROWS:
+        assert kpi.label.strip() in page
     assert "<script" not in page
     assert 'src="http' not in page
     assert json.loads((tmp_path / "out" / "kpis.json").read_text())["returns"] == 120

@@ -5,15 +5,12 @@ Travel is 1 s per metre and most couriers pay 1000 cents per km, so a metre cost
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 
 from optimizer.domain import Load, TimeWindow
+from optimizer.routing.params import SolveParams
 from optimizer.routing.result import SolveStatus, UnassignedReason
 from tests.builders import courier, plane_problem, request, solve_valid, stops
-
-SOLVE_MODULE = importlib.import_module("optimizer.routing.solve")  # the package exports solve()
 
 
 def test_one_courier_sweeps_a_line_at_the_optimal_distance() -> None:
@@ -129,13 +126,11 @@ def test_optional_requests_are_dropped_only_when_the_penalty_is_cheaper() -> Non
 
 @pytest.mark.parametrize("exact_limit", [200, 0], ids=["exact-load-model", "conservative-load-model"])
 def test_exchange_delivery_is_on_board_from_the_depot_so_it_is_handed_over_first(
-    exact_limit: int, monkeypatch: pytest.MonkeyPatch
+    exact_limit: int,
 ) -> None:
     # Capacity 10 kg: the exchange carries 8 kg out and takes 2 kg back; the plain pickup is 8 kg.
     # Picking up first would mean 16 kg on board. The conservative model (large problems) counts
     # 18 kg and keeps one stop out of the search; the exact repair pass puts it back.
-
-    monkeypatch.setattr(SOLVE_MODULE, "EXACT_EXCHANGE_LIMIT", exact_limit)
     problem = plane_problem(
         {"D": (0, 0)},
         [courier("c1", capacity=Load(10_000, 1_000_000, 100))],
@@ -144,7 +139,7 @@ def test_exchange_delivery_is_on_board_from_the_depot_so_it_is_handed_over_first
             (request("exchange", weight_g=2_000, delivery_weight_g=8_000), (200, 0)),
         ],
     )
-    result = solve_valid(problem)
+    result = solve_valid(problem, params=SolveParams(exact_exchange_limit=exact_limit))
     route = result.routes[0]
     assert [s.request_id for s in route.stops] == ["exchange", "pickup"]
     assert route.load_at_start.weight_g == 8_000

@@ -9,7 +9,7 @@ import pytest
 from optimizer.domain import Load, TimeWindow
 from optimizer.routing.problem import RoutingProblem
 from optimizer.routing.result import CostBreakdown, RoutingResult, Unassigned, UnassignedReason
-from optimizer.routing.validate import validate
+from optimizer.routing.validator import validate
 from tests.builders import courier, plane_problem, request, solve_valid
 
 

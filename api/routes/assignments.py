@@ -13,4 +13,4 @@ router = APIRouter(prefix="/v1", tags=["assignments"])
 @router.post("/assignments", operation_id="create_assignment", response_model=AssignmentPublic)
 def create_assignment(body: AssignmentCreate, service: ServiceDep, _tenant: TenantDep) -> AssignmentPublic:
     """Optimal, capacity-respecting centers, with the nearest-center rule's cost for comparison."""
-    return service.assign(body)
+    return service.assignments.assign(body)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy.exc import SQLAlchemyError
 
 router = APIRouter(tags=["operations"])
 
@@ -18,11 +17,10 @@ def health() -> dict[str, str]:
 @router.get("/readyz", operation_id="ready", responses={503: {"description": "not ready"}})
 def ready(request: Request, response: Response) -> dict[str, str]:
     """The region is loaded and the database answers."""
-    try:
-        request.app.state.service.store.ping()
-    except SQLAlchemyError as error:
+    problem = request.app.state.service.ready()
+    if problem is not None:
         response.status_code = 503
-        return {"status": "database unavailable", "detail": type(error).__name__}
+        return {"status": "database unavailable", "detail": problem}
     return {"status": "ready", "region": request.app.state.service.region}
 
 

@@ -29,7 +29,7 @@ def create_pickup(
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
 ) -> PickupPublic:
     """Book a slot; the pickup joins the day's routes at once. A retry with the same key returns the same booking."""
-    booking, replayed = service.book(tenant, body, idempotency_key, now)
+    booking, replayed = service.bookings.book(tenant, body, idempotency_key, now)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return booking
@@ -38,13 +38,13 @@ def create_pickup(
 @router.get("/pickups/{pickup_id}", operation_id="get_pickup", response_model=PickupPublic)
 def get_pickup(pickup_id: PickupId, service: ServiceDep, tenant: TenantDep) -> PickupPublic:
     """Status and timeline (booked, courier assigned, picked up, at center) with estimated times."""
-    return service.get(tenant, pickup_id)
+    return service.bookings.get(tenant, pickup_id)
 
 
 @router.delete("/pickups/{pickup_id}", operation_id="cancel_pickup", response_model=PickupPublic)
 def cancel_pickup(pickup_id: PickupId, service: ServiceDep, tenant: TenantDep, now: NowDep) -> PickupPublic:
     """Cancel: the pickup leaves its route; the booking stays readable as cancelled."""
-    return service.cancel(tenant, pickup_id, now)
+    return service.bookings.cancel(tenant, pickup_id, now)
 
 
 @router.patch(
@@ -57,4 +57,4 @@ def reschedule_pickup(
     pickup_id: PickupId, body: PickupUpdate, service: ServiceDep, tenant: TenantDep, now: NowDep
 ) -> PickupPublic:
     """Move to another slot, atomically."""
-    return service.reschedule(tenant, pickup_id, body.slot_id, now)
+    return service.bookings.reschedule(tenant, pickup_id, body.slot_id, now)

@@ -16,4 +16,4 @@ async def create_quote(body: QuoteCreate, service: ServiceDep, tenant: TenantDep
 
     Runs on the event loop like the slot list: reads only (the quote id is signed, not stored).
     """
-    return service.quote(tenant, body, now)
+    return service.quotes.quote(tenant, body, now)

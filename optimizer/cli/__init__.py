@@ -1,7 +1,7 @@
-"""`backhaul` command line: `route` plans courier routes, `assign` sends returns to processing centers,
-`serve` runs the HTTP service, `scenario` simulates what-if days."""
+"""The planning half of the `backhaul` command line: `route` plans courier routes, `assign` sends returns
+to processing centers, `scenario` simulates what-if days. `backhaul.cli` adds the service's commands."""
 
-from optimizer.cli import assign, route, scenario, serve
+from optimizer.cli import assign, route, scenario
 from optimizer.cli.app import app
 
-__all__ = ["app", "assign", "route", "scenario", "serve"]
+__all__ = ["app", "assign", "route", "scenario"]

@@ -102,8 +102,8 @@ def assign(
     # the geography and solver stack loads here, not when `backhaul` starts
     from optimizer.assignment.baseline import nearest_center
     from optimizer.assignment.from_region import ReturnItem, assignment_problem
-    from optimizer.assignment.solve import assign as solve_assignment
-    from optimizer.assignment.validate import validate_assignment
+    from optimizer.assignment.solver import assign as solve_assignment
+    from optimizer.assignment.validator import validate_assignment
     from optimizer.demand import DemandSpec, generate_returns
     from optimizer.geo.road_matrix import RoadNetworkSource
     from optimizer.io.returns_json import load_returns

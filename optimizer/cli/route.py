@@ -34,8 +34,8 @@ from optimizer.io.problem_json import load_problem
 from optimizer.io.solution_json import result_to_dict
 from optimizer.routing.problem import RoutingProblem
 from optimizer.routing.result import RoutingResult, SolveStatus
-from optimizer.routing.solve import solve
-from optimizer.routing.validate import validate
+from optimizer.routing.solver import solve
+from optimizer.routing.validator import validate
 
 
 def _print_summary(console: Console, problem: RoutingProblem, result: RoutingResult) -> None:

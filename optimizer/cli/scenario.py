@@ -54,7 +54,8 @@ def run(
     cache_dir: CacheDir = DEFAULT_CACHE_DIR,
 ) -> None:
     """Simulate the day with Backhaul and with today's practice; write kpis.json and report.html."""
-    from optimizer.scenario.report import KPI_ROWS, _format, value_at, write_run
+    from optimizer.scenario.kpis import KPI_ROWS
+    from optimizer.scenario.report import format_kpi, write_run
 
     console = Console()
     started = time.perf_counter()
@@ -62,15 +63,15 @@ def run(
     write_run(result, out)
     rows = [
         [
-            label,
-            _format(value_at(result.optimised.kpis, key), style),
-            _format(value_at(result.baseline.kpis, key), style),
+            kpi.label,
+            format_kpi(kpi.read(result.optimised.kpis), kpi.style),
+            format_kpi(kpi.read(result.baseline.kpis), kpi.style),
         ]
-        for label, key, style in KPI_ROWS
+        for kpi in KPI_ROWS
     ]
     console.print(table(result.spec.name, ["KPI", "Backhaul", "today's practice"], rows))
     console.print(
-        f"saved per return: {result.kpis()['saved_per_return_pct']:.1f} %; "
+        f"saved per return: {result.saved_per_return_pct:.1f} %; "
         f"{out / 'kpis.json'} and {out / 'report.html'} written in {time.perf_counter() - started:.0f} s"
     )
 
@@ -83,16 +84,17 @@ def compare(
     cache_dir: CacheDir = DEFAULT_CACHE_DIR,
 ) -> None:
     """Both scenarios with their own seeds, KPIs side by side with absolute and percent changes."""
-    from optimizer.scenario.report import KPI_ROWS, _format, value_at, write_comparison
+    from optimizer.scenario.kpis import KPI_ROWS
+    from optimizer.scenario.report import format_kpi, write_comparison
 
     console = Console()
     results = [_simulate(path, cache_dir, console) for path in (first, second)]
     write_comparison(results, out)
     rows = []
-    for label, key, style in KPI_ROWS:
-        a, b = (value_at(r.optimised.kpis, key) for r in results)
+    for kpi in KPI_ROWS:
+        a, b = (kpi.read(r.optimised.kpis) for r in results)
         pct = f"{100 * (b - a) / abs(a):+.1f} %" if a else ""
-        rows.append([label, _format(a, style), _format(b, style), _format(b - a, style), pct])
+        rows.append([kpi.label, format_kpi(a, kpi.style), format_kpi(b, kpi.style), format_kpi(b - a, kpi.style), pct])
     names = [r.spec.name for r in results]
     console.print(table("Comparison", ["KPI", *names, "change", "change %"], rows))
     console.print(f"written: {out / 'compare.json'}, {out / 'compare.csv'}, {out / 'compare.png'}")

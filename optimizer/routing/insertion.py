@@ -10,13 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from optimizer.routing.plan import route_units
 from optimizer.routing.problem import RoutingProblem
-from optimizer.routing.schedule import RouteSchedule, evaluate_route, route_cost_units
-
-
-def route_units(problem: RoutingProblem, schedule: RouteSchedule) -> int:
-    """Total cost of a route in solver units."""
-    return sum(route_cost_units(problem, schedule))
+from optimizer.routing.schedule import evaluate_route
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ validator and the reports see one form whatever produced the plan.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 from optimizer.domain import Load
@@ -76,3 +77,26 @@ def result_from_routes(
         warnings,
         engine,
     )
+
+
+def route_units(problem: RoutingProblem, schedule: RouteSchedule) -> int:
+    """Total cost of a route in solver units."""
+    return sum(route_cost_units(problem, schedule))
+
+
+def plan_units(problem: RoutingProblem, routes: dict[int, list[int]] | None, big: int) -> float:
+    """Exact cost of a plan in solver units, a mandatory request left out counting `big`."""
+    if routes is None:
+        return math.inf
+    total = 0
+    for v, route in routes.items():
+        schedule = evaluate_route(problem, v, route)
+        skills = problem.couriers[v].skills
+        if not schedule.feasible or any(not problem.requests[r].required_skills <= skills for r in route):
+            return math.inf
+        total += route_units(problem, schedule)
+    served = {r for route in routes.values() for r in route}
+    for r, request in enumerate(problem.requests):
+        if r not in served:
+            total += big if request.mandatory else problem.penalty_units(r)
+    return total

@@ -21,38 +21,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import LineCollection
 
-from optimizer.scenario.simulate import Design, ScenarioResult
-
-KPI_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("returns", "returns", "{:,.0f}"),
-    ("cost per return (yuan)", "cost_per_return_cents", "cents"),
-    ("  without unplaced penalties", "cost_per_return_excl_penalty_cents", "cents"),
-    ("cost per processed return (yuan)", "cost_per_placed_return_cents", "cents"),
-    ("  pickup (couriers)", "cost_cents.pickup", "cents_total"),
-    ("  line haul", "cost_cents.line_haul", "cents_total"),
-    ("  processing", "cost_cents.processing", "cents_total"),
-    ("  recovered value", "cost_cents.recovered", "cents_total"),
-    ("  unplaced penalty", "cost_cents.unplaced_penalty", "cents_total"),
-    ("pickups requested", "pickups_requested", "{:,.0f}"),
-    ("pickups booked", "pickups_booked", "{:,.0f}"),
-    ("pickups served in their slot (%)", "pickups_in_slot_pct", "{:.1f}"),
-    ("drop-offs", "drop_offs", "{:,.0f}"),
-    ("returns left unplaced", "unplaced_returns", "{:,.0f}"),
-    ("courier km", "courier_km", "{:,.1f}"),
-    ("courier hours", "courier_hours", "{:,.1f}"),
-    ("vehicles used", "vehicles_used", "{:,.0f}"),
-    ("CO2 (kg)", "co2_kg", "{:,.1f}"),
-)
+from optimizer.scenario.day import Design
+from optimizer.scenario.kpis import KPI_ROWS, CostSplit
+from optimizer.scenario.simulate import ScenarioResult
 
 
-def value_at(kpis: dict[str, Any], path: str) -> float:
-    value: Any = kpis
-    for part in path.split("."):
-        value = value[part]
-    return float(value)
-
-
-def _format(value: float, style: str) -> str:
+def format_kpi(value: float, style: str) -> str:
+    """A KPI value printed in its row's style (`cents`: yuan with fen; `cents_total`: whole yuan)."""
     if style == "cents":
         return f"{value / 100:,.2f}"
     if style == "cents_total":
@@ -113,11 +88,11 @@ def charts_png(result: ScenarioResult) -> bytes:
     """Cost per return split by part, both designs; center utilisation, both designs."""
     figure, (costs, centers) = plt.subplots(1, 2, figsize=(12, 4.5))
     designs = (result.optimised, result.baseline)
-    parts = ("pickup", "line_haul", "processing", "recovered", "unplaced_penalty")
+    parts = [name for name in CostSplit.__dataclass_fields__ if name != "total"]
     bottom = np.zeros(2)
     below = np.zeros(2)
     for part in parts:
-        values = np.array([d.kpis["cost_cents"][part] / d.kpis["returns"] / 100 for d in designs])
+        values = np.array([getattr(d.kpis.cost_cents, part) / d.kpis.returns / 100 for d in designs])
         base = np.where(values >= 0, bottom, below)
         costs.bar([d.name for d in designs], values, bottom=base, label=part.replace("_", " "))
         bottom += np.maximum(values, 0)
@@ -126,10 +101,10 @@ def charts_png(result: ScenarioResult) -> bytes:
     costs.set_ylabel("yuan per return")
     costs.set_title("Cost per return")
     costs.legend(fontsize=8)
-    ids = [c["id"] for c in result.optimised.kpis["centers"]]
+    ids = [c.id for c in result.optimised.kpis.centers]
     x = np.arange(len(ids))
     for k, design in enumerate(designs):
-        util = [100 * c["demand"] / c["capacity"] if c["capacity"] else 0 for c in design.kpis["centers"]]
+        util = [100 * c.demand / c.capacity if c.capacity else 0 for c in design.kpis.centers]
         centers.bar(x + (k - 0.5) * 0.4, util, width=0.4, label=f"{design.name} (sent / capacity)")
     centers.axhline(100, color="black", linewidth=0.7, linestyle="--")
     centers.set_xticks(x, ids)
@@ -151,19 +126,18 @@ def _img(png: bytes, alt: str) -> str:
 
 def report_html(result: ScenarioResult) -> str:
     """The whole report as one self-contained HTML page."""
-    kpis = result.kpis()
-    base = result.baseline.kpis
+    mine_kpis, base = result.optimised.kpis, result.baseline.kpis
     rows = []
-    for label, path, style in KPI_ROWS:
-        mine, theirs = value_at(result.optimised.kpis, path), value_at(base, path)
+    for row in KPI_ROWS:
+        mine, theirs = row.read(mine_kpis), row.read(base)
         delta = f"{100 * (mine - theirs) / abs(theirs):+.1f} %" if theirs else ""
         rows.append(
-            f"<tr><td>{html.escape(label)}</td><td>{_format(mine, style)}</td><td>{_format(theirs, style)}</td>"
-            f"<td>{delta}</td></tr>"
+            f"<tr><td>{html.escape(row.label)}</td><td>{format_kpi(mine, row.style)}</td>"
+            f"<td>{format_kpi(theirs, row.style)}</td><td>{delta}</td></tr>"
         )
     centers = "".join(
-        f"<tr><td>{c['id']}</td><td>{c['capacity']:,}</td><td>{c['used']:,}</td><td>{b['demand']:,}</td></tr>"
-        for c, b in zip(result.optimised.kpis["centers"], base["centers"], strict=True)
+        f"<tr><td>{c.id}</td><td>{c.capacity:,}</td><td>{c.used:,}</td><td>{b.demand:,}</td></tr>"
+        for c, b in zip(mine_kpis.centers, base.centers, strict=True)
     )
     title = html.escape(f"{result.spec.name}: {result.spec.region}, {result.spec.day}")
     co2 = ", ".join(f"{v.name} {v.co2_g_per_km:g} g" for v, _ in result.spec.fleet.types())
@@ -173,7 +147,7 @@ def report_html(result: ScenarioResult) -> str:
 </head><body>
 <h1>{title}</h1>
 <p>Seed {result.spec.seed}; simulated in {result.runtime_s:.0f} s. Backhaul saves
-<b>{kpis["saved_per_return_pct"]:.1f} %</b> per return against today's practice on the same shoppers.</p>
+<b>{result.saved_per_return_pct:.1f} %</b> per return against today's practice on the same shoppers.</p>
 <h2>KPIs</h2>
 <table id="kpis"><tr><th>KPI</th><th>Backhaul</th><th>today's practice</th><th>change</th></tr>
 {"".join(rows)}</table>
@@ -185,7 +159,7 @@ def report_html(result: ScenarioResult) -> str:
 <h2>Processing centers</h2>
 <table id="centers"><tr><th>center</th><th>capacity</th><th>used (Backhaul)</th><th>sent by the nearest rule</th></tr>
 {centers}</table>
-<p>Unplaced returns (Backhaul): {html.escape(json.dumps(kpis["unplaced_reasons"]))}.
+<p>Unplaced returns (Backhaul): {html.escape(json.dumps(dict(mine_kpis.unplaced_reasons)))}.
 CO2 uses each vehicle type's grams per km ({html.escape(co2)}). Roads (c) OpenStreetMap contributors (ODbL).</p>
 </body></html>
 """
@@ -201,9 +175,9 @@ def write_run(result: ScenarioResult, out: Path) -> None:
 def comparison_rows(results: Sequence[ScenarioResult]) -> list[dict[str, Any]]:
     """One row per KPI: each scenario's value, and the change from the first (absolute and percent)."""
     rows = []
-    for label, path, _ in KPI_ROWS:
-        values = [value_at(r.optimised.kpis, path) for r in results]
-        row: dict[str, Any] = {"kpi": label.strip(), "key": path}
+    for kpi in KPI_ROWS:
+        values = [kpi.read(r.optimised.kpis) for r in results]
+        row: dict[str, Any] = {"kpi": kpi.label.strip(), "key": kpi.key}
         for r, v in zip(results, values, strict=True):
             row[r.spec.name] = v
         first = values[0]
@@ -224,9 +198,10 @@ def write_comparison(results: Sequence[ScenarioResult], out: Path, stem: str = "
         writer.writeheader()
         writer.writerows(rows)
     keys = ("cost_per_return_cents", "pickups_in_slot_pct", "courier_km", "co2_kg", "unplaced_returns")
-    figure, axes = plt.subplots(1, len(keys), figsize=(3.2 * len(keys), 3.5))
-    for axis, key in zip(axes, keys, strict=True):
-        axis.bar([r.spec.name for r in results], [value_at(r.optimised.kpis, key) for r in results], color="#2c7fb8")
-        axis.set_title(key.replace("_", " "), fontsize=9)
+    charted = [kpi for kpi in KPI_ROWS if kpi.key in keys]
+    figure, axes = plt.subplots(1, len(charted), figsize=(3.2 * len(charted), 3.5))
+    for axis, kpi in zip(axes, charted, strict=True):
+        axis.bar([r.spec.name for r in results], [kpi.read(r.optimised.kpis) for r in results], color="#2c7fb8")
+        axis.set_title(kpi.key.replace("_", " "), fontsize=9)
         axis.tick_params(axis="x", labelrotation=30, labelsize=7)
     (out / f"{stem}.png").write_bytes(_png(figure))

@@ -1,125 +1,31 @@
-"""The day's live plan: routes that every booking joins the moment it is made.
+"""Pricing and booking pickups into live plans by cheapest feasible insertion.
 
-A `DayPlan` is the courier routes of one region and day, each stop with its road node and the
-leg from the point before it, so the plan is self-contained (it is stored as JSON and read by any
-worker). What a new pickup would add to each slot is found by cheapest feasible insertion: two
-road searches from the new address (to it and from it), then every position of every route is
-checked at once (numpy) against the slot, the shift, the vehicle's capacity and skills, with the
-classic earliest-start / latest-start test that keeps every later stop in its window. A slot is
-offered only if such a position exists, and a booking inserts there, so the plan never promises
-what the fleet cannot do. `plan_problem` turns a plan into a `RoutingProblem` (for re-optimising
-the day and for the independent validator).
+What a new pickup would add to each slot: two road searches from the new address (to it and from
+it), then every position of every route is checked at once (numpy) against the slot, the shift, the
+vehicle's capacity and skills, with the classic earliest-start / latest-start test that keeps every
+later stop in its window. A slot is offered only if such a position exists, and a booking inserts
+there, so the plan never promises what the fleet cannot do.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from optimizer.domain import Courier, Depot, Load, Location, PickupRequest, TimeWindow
+from optimizer.domain import Courier, Depot, Load, Location, TimeWindow
 from optimizer.errors import ValidationError
 from optimizer.geo.road_matrix import PointRows, RoadNetworkSource
-from optimizer.routing.plan import result_from_routes
-from optimizer.routing.problem import RoutingProblem
-from optimizer.routing.result import RoutingResult, SolveStatus
+from optimizer.live.plan import DayPlan, LiveRoute, LiveStop
 
 IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 POSITIONS_CACHE_SIZE = 4096
 """Routes whose insertion positions are kept (a few days of a large fleet)."""
-FloatArray = npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True, slots=True)
-class LiveStop:
-    """A booked pickup in a route: where (road node), when (its slot), what, and the leg that reaches it."""
-
-    booking_id: str
-    node: int
-    access_m: float
-    window: TimeWindow
-    service_s: int
-    load: Load
-    skills: frozenset[str]
-    leg_s: int
-    """Seconds from the previous point (depot or stop) at speed factor 1."""
-    leg_m: int
-
-
-@dataclass(frozen=True, slots=True)
-class LiveRoute:
-    """One courier's stops in order and the leg back to the end depot."""
-
-    courier_id: str
-    stops: tuple[LiveStop, ...]
-    end_leg_s: int
-    end_leg_m: int
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready form (`from_json` reads it back exactly); stored one row per route."""
-        return {
-            "end_leg": [self.end_leg_s, self.end_leg_m],
-            "stops": [
-                [
-                    s.booking_id,
-                    s.node,
-                    s.access_m,
-                    s.window.start_s,
-                    s.window.end_s,
-                    s.service_s,
-                    list(s.load.as_tuple()),
-                    sorted(s.skills),
-                    s.leg_s,
-                    s.leg_m,
-                ]
-                for s in self.stops
-            ],
-        }
-
-    @classmethod
-    def from_json(cls, courier_id: str, data: Mapping[str, Any]) -> LiveRoute:
-        stops = tuple(
-            LiveStop(
-                booking_id=b,
-                node=int(node),
-                access_m=float(access),
-                window=TimeWindow(int(start), int(end)),
-                service_s=int(service),
-                load=Load(*(int(v) for v in load)),
-                skills=frozenset(skills),
-                leg_s=int(leg_s),
-                leg_m=int(leg_m),
-            )
-            for b, node, access, start, end, service, load, skills, leg_s, leg_m in data["stops"]
-        )
-        return cls(courier_id, stops, int(data["end_leg"][0]), int(data["end_leg"][1]))
-
-
-@dataclass(frozen=True)
-class DayPlan:
-    """Every courier's route for the day (empty routes included)."""
-
-    routes: Mapping[str, LiveRoute]
-
-    def booking_ids(self) -> set[str]:
-        return {stop.booking_id for route in self.routes.values() for stop in route.stops}
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready form, route by route (`from_json` reads it back exactly)."""
-        return {courier: route.to_json() for courier, route in self.routes.items()}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> DayPlan:
-        return cls({courier: LiveRoute.from_json(courier, entry) for courier, entry in data.items()})
-
-    def changed_routes(self, before: DayPlan) -> list[str]:
-        """Couriers whose route differs from `before` (by identity: plans share unchanged routes)."""
-        return [c for c, route in self.routes.items() if before.routes.get(c) is not route]
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,58 +291,6 @@ class LivePlanner:
                 t += stop.service_s
         return found
 
-    def plan_from_result(
-        self, problem: RoutingProblem, result: RoutingResult, stops: Mapping[str, LiveStop]
-    ) -> DayPlan:
-        """A re-optimised plan: the solver's stop order, legs read from the problem's matrix."""
-        matrix = problem.matrix
-        routes = dict(self.empty_plan().routes)
-        for route in result.routes:
-            courier = problem.courier_index[route.courier_id]
-            points = [problem.start_point(courier)]
-            points += [problem.request_point(problem.request_index[s.request_id]) for s in route.stops]
-            points.append(problem.end_point(courier))
-            new_stops = tuple(
-                replace(
-                    stops[s.request_id],
-                    leg_s=int(matrix.duration_s[points[k], points[k + 1]]),
-                    leg_m=int(matrix.distance_m[points[k], points[k + 1]]),
-                )
-                for k, s in enumerate(route.stops)
-            )
-            end = (int(matrix.duration_s[points[-2], points[-1]]), int(matrix.distance_m[points[-2], points[-1]]))
-            routes[route.courier_id] = LiveRoute(route.courier_id, new_stops, *end)
-        return DayPlan(routes)
-
 
 def _scaled(seconds: int, factor: float) -> int:
     return seconds if factor == 1.0 else int(np.rint(seconds / factor))
-
-
-def plan_problem(
-    planner: LivePlanner,
-    plan: DayPlan,
-    requests: Sequence[PickupRequest],
-    *,
-    locked: Mapping[str, Sequence[str]] | None = None,
-) -> RoutingProblem:
-    """The day as a routing problem over the road network, with the live plan as the warm start.
-
-    `requests` are the booked pickups (each window is its booked slot); `locked` maps couriers to the
-    stops they have already done (a re-plan keeps them as the start of their routes).
-    """
-    couriers = tuple(
-        replace(courier, locked_stop_ids=tuple((locked or {}).get(courier.id, ()))) for courier in planner.couriers
-    )
-    matrix = planner.source.matrix_for([d.location for d in planner.depots] + [r.location for r in requests])
-    initial = {c: tuple(s.booking_id for s in route.stops) for c, route in plan.routes.items() if route.stops}
-    return RoutingProblem(planner.depots, couriers, tuple(requests), matrix, initial_routes=initial)
-
-
-def plan_result(problem: RoutingProblem, plan: DayPlan) -> RoutingResult:
-    """The live plan as a timed, costed result over `problem` (from `plan_problem`), for the validator."""
-    routes = {
-        problem.courier_index[c]: [problem.request_index[s.booking_id] for s in route.stops]
-        for c, route in plan.routes.items()
-    }
-    return result_from_routes(problem, routes, status=SolveStatus.FEASIBLE, runtime_s=0.0, unassigned=(), strict=False)

@@ -1,14 +1,12 @@
-"""Solve a pickup-routing problem with OR-Tools routing (the only module that imports it).
+"""The OR-Tools routing model of a problem and its search (the only module that imports OR-Tools routing).
 
 Model: one start and one end node per courier (so an unused courier costs nothing even when its
 depots differ), one node per request that some courier can serve. Time dimension with waiting,
 windows and shifts; per-vehicle travel times (speed factor); capacity dimensions for weight,
 volume and parcel count, where an exchange's delivery load is on board from the start depot until
-its stop (exactly up to EXACT_EXCHANGE_LIMIT requests, conservatively above); allowed vehicles
-from skills; every request in a disjunction, so a request that cannot be served is dropped
-instead of failing the solve; locked prefixes fixed on the next variables. After the search, a
-repair pass inserts what the search dropped but can be served, and every request still out gets
-a reason checked against the final routes.
+its stop (exactly up to `SolveParams.exact_exchange_limit` requests, conservatively above); allowed
+vehicles from skills; every request in a disjunction, so a request that cannot be served is dropped
+instead of failing the solve; locked prefixes fixed on the next variables.
 """
 
 from __future__ import annotations
@@ -23,169 +21,23 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from optimizer.domain import Load
-from optimizer.errors import InfeasibleError, ValidationError
-from optimizer.routing import pyvrp_search
-from optimizer.routing.insertion import cheapest_insertion, route_units
-from optimizer.routing.plan import result_from_routes
+from optimizer.routing.params import SolveParams
 from optimizer.routing.problem import COST_UNITS_PER_CENT, RoutingProblem
-from optimizer.routing.reasons import Screening, explain_unassigned, screen_requests
-from optimizer.routing.result import RoutingResult, SolveStatus, Unassigned, UnassignedReason
-from optimizer.routing.schedule import evaluate_route
+from optimizer.routing.reasons import Screening
+from optimizer.routing.result import SolveStatus
 
 ProgressCallback = Callable[[float, float], None]
 """Called on each plan the search finds with (seconds elapsed, best cost in cents as the search sees it)."""
 
-_SEARCH_SHARE = 0.97
-"""Share of the time limit given to the search; model building and reporting take the rest."""
-
 _STATUS = routing_enums_pb2.RoutingSearchStatus
 
-EXACT_EXCHANGE_LIMIT = 200
-"""Largest model whose exchange loads are tracked exactly in the search.
 
-Exact tracking needs a side constraint (a route's start load equals its total deliveries) that the
-routing filters cannot see, so insertions fail late: on 500 pickups with 10 % exchanges the first
-plan took 17 s instead of 1 s. Larger models count an exchange's delivery as on board for the
-whole route (never infeasible, sometimes too cautious); the exact repair pass then inserts what
-still fits.
-"""
-
-_ORTOOLS_SHARE = 0.15
-"""Share of the search time OR-Tools keeps when PyVRP races on both cores (see `solve`)."""
-
-SEED_NOISE = 0.005
-"""Largest relative change a non-zero seed makes to an arc's distance cost in the search."""
-
-
-def solve(
-    problem: RoutingProblem,
-    *,
-    time_limit_s: float,
-    seed: int = 0,
-    solution_limit: int | None = None,
-    on_progress: ProgressCallback | None = None,
-) -> RoutingResult:
-    """Plan routes for `problem` within `time_limit_s` seconds of wall time, model building included.
-
-    OR-Tools' routing search has no random seed, and it is blind to the order of the nodes, so
-    `seed` acts on the costs it sees: seed 0 searches the exact objective; any other seed adds a
-    fixed pseudo-random perturbation of at most ``SEED_NOISE`` to each arc's distance cost, which
-    leads the search to other local optima (reported costs are always the exact ones). With
-    `solution_limit` the search stops after that many solutions, so the result no longer depends
-    on machine speed (the PyVRP race, which runs on the clock, is then left out).
-
-    Where PyVRP can take the problem (no locked stops), it searches with
-    `seed` in a child process on the other core for the whole time; here OR-Tools searches for the
-    first ``_ORTOOLS_SHARE`` of it, then PyVRP with `seed + 1`. The cheapest of the three plans
-    by our own exact costing wins.
-    """
-    started = time.perf_counter()
-    if not 0 < time_limit_s < math.inf:
-        raise ValidationError("time_limit_s", f"must be a positive number of seconds, got {time_limit_s}")
-    if solution_limit is not None and solution_limit < 1:
-        raise ValidationError("solution_limit", f"must be >= 1, got {solution_limit}")
-    _check_locked_prefixes(problem)
-    warm_routes, warnings = _feasible_warm_start(problem)
-    screenings = screen_requests(problem)
-    locked = {r for prefix in problem.locked_requests for r in prefix}
-    modelled = [r for r, s in enumerate(screenings) if s.reason is None or r in locked]
-    deadline = started + _SEARCH_SHARE * time_limit_s
-    big = mandatory_penalty_units(problem)
-    why_not = pyvrp_search.unsupported(problem) if modelled else "nothing to route"
-    if solution_limit is not None:
-        why_not = "a solution limit asks for a deterministic search"  # PyVRP's race runs on the clock
-    race = None if why_not else pyvrp_search.PyvrpRace(problem, modelled, deadline, seed, big)
-    try:
-        model = _Model(problem, modelled, screenings, seed, big)
-        # Racing PyVRP, OR-Tools gets a first slice here (lasting at least until its first plan, so
-        # there is a complete plan even if PyVRP finds none), then this core runs PyVRP with another
-        # seed; the cheapest plan by our exact costing wins.
-        slice_end = math.inf if race is None else started + _ORTOOLS_SHARE * (deadline - started)
-        tracker = _Progress(model, started, on_progress, stop_after=slice_end)
-        routes, status = model.search(warm_routes, deadline, solution_limit, tracker)
-        engine = "ortools"
-        if race is not None:
-            rivals = [pyvrp_search.search(problem, modelled, deadline - time.perf_counter(), seed + 1, big)]
-            rivals.append(race.result())
-            for rival in rivals:
-                if rival is not None and _plan_units(problem, rival, big) < _plan_units(problem, routes, big):
-                    routes, status, engine = rival, SolveStatus.FEASIBLE, "pyvrp"
-    finally:
-        if race is not None:
-            race.close()
-    if routes is None:
-        routes = {v: list(prefix) for v, prefix in enumerate(problem.locked_requests) if prefix}
-        unassigned = [
-            Unassigned(problem.requests[r].id, UnassignedReason.NO_SOLUTION_IN_TIME, "the search found no plan")
-            for r in range(len(problem.requests))
-            if r not in locked
-        ]
-        return result_from_routes(
-            problem,
-            routes,
-            status=SolveStatus.NO_SOLUTION,
-            unassigned=unassigned,
-            **tracker.summary(),
-            warnings=warnings,
-        )
-    served = {r for route in routes.values() for r in route}
-    missing = [r for r in range(len(problem.requests)) if r not in served]
-    missing += _restore_feasibility(problem, routes)
-    _repair(problem, routes, missing, screenings)
-    served = {r for route in routes.values() for r in route}
-    unassigned = [explain_unassigned(problem, routes, r, screenings[r]) for r in missing if r not in served]
-    return result_from_routes(
-        problem, routes, status=status, unassigned=unassigned, **tracker.summary(), warnings=warnings, engine=engine
-    )
-
-
-def _check_locked_prefixes(problem: RoutingProblem) -> None:
-    for v, prefix in enumerate(problem.locked_requests):
-        if not prefix:
-            continue
-        courier = problem.couriers[v]
-        for r in prefix:
-            missing = problem.requests[r].required_skills - courier.skills
-            if missing:
-                raise InfeasibleError(
-                    f"courier {courier.id!r}: locked stop {problem.requests[r].id!r} needs skills "
-                    f"{', '.join(sorted(missing))} the courier lacks"
-                )
-        schedule = evaluate_route(problem, v, prefix)
-        if not schedule.feasible:
-            raise InfeasibleError(
-                f"courier {courier.id!r}: locked stops cannot be served in order "
-                f"({', '.join(sorted(schedule.violations))})"
-            )
-
-
-def _feasible_warm_start(problem: RoutingProblem) -> tuple[dict[int, list[int]], tuple[str, ...]]:
-    """The initial routes that are feasible, as index lists; a warning for each one dropped."""
-    routes: dict[int, list[int]] = {}
-    warnings = []
-    for courier_id, stops in problem.initial_routes.items():
-        v = problem.courier_index[courier_id]
-        route = [problem.request_index[s] for s in stops]
-        skills = problem.couriers[v].skills
-        broken = set(evaluate_route(problem, v, route).violations)
-        if any(not problem.requests[r].required_skills <= skills for r in route):
-            broken.add("skills")
-        if broken:
-            warnings.append(f"initial route of courier {courier_id!r} ignored: {', '.join(sorted(broken))}")
-        else:
-            routes[v] = route
-    for v, prefix in enumerate(problem.locked_requests):
-        if prefix and v not in routes:
-            routes[v] = list(prefix)
-    return routes, tuple(warnings)
-
-
-class _Progress:
+class SearchProgress:
     """Counts solutions, reports them to the caller's callback, and ends the search at the first
     plan found after `stop_after` (a perf_counter time), so a slice never ends empty-handed."""
 
     def __init__(
-        self, model: _Model, started: float, callback: ProgressCallback | None, stop_after: float = math.inf
+        self, model: OrToolsModel, started: float, callback: ProgressCallback | None, stop_after: float = math.inf
     ) -> None:
         self.model = model
         self.started = started
@@ -215,7 +67,7 @@ class _Progress:
             self.model.routing.solver().FinishCurrentSearch()
 
 
-class _Model:
+class OrToolsModel:
     """The OR-Tools routing model of a problem restricted to `modelled` requests."""
 
     def __init__(
@@ -225,6 +77,7 @@ class _Model:
         screenings: Sequence[Screening],
         seed: int,
         mandatory_penalty: int,
+        params: SolveParams,
     ) -> None:
         self.problem = problem
         self.modelled = list(modelled)
@@ -242,6 +95,7 @@ class _Model:
         self.routing = pywrapcp.RoutingModel(self.manager)
         self._points = points
         self._locked = {r for prefix in problem.locked_requests for r in prefix}
+        self.params = params
         self._add_costs(seed)
         self._add_time()
         self._add_capacities()
@@ -258,7 +112,9 @@ class _Model:
         problem = self.problem
         distance = self._node_matrix(problem.matrix.distance_m).astype(np.float64)
         if seed:
-            noise = np.random.default_rng(seed).uniform(-SEED_NOISE, SEED_NOISE, size=distance.shape)
+            noise = np.random.default_rng(seed).uniform(
+                -self.params.seed_noise, self.params.seed_noise, size=distance.shape
+            )
             distance *= 1.0 + noise
         per_m = COST_UNITS_PER_CENT // 1000
         callbacks: dict[int, int] = {}
@@ -314,7 +170,7 @@ class _Model:
             capacity = [int(c) for c in problem.capacities[:, d]]
             if int(pickup.sum() + delivery.sum()) <= min(capacity):
                 continue  # no route can ever reach the capacity: the dimension would only slow the search
-            if not delivery.any() or len(self.modelled) > EXACT_EXCHANGE_LIMIT:
+            if not delivery.any() or len(self.modelled) > self.params.exact_exchange_limit:
                 # Exact without exchanges; with them, conservative: the route's whole load counts,
                 # except a locked stop's delivery (handed over before any stop the search places).
                 locked = [offset + m for m, r in enumerate(self.modelled) if r in self._locked]
@@ -352,13 +208,13 @@ class _Model:
         warm_routes: dict[int, list[int]],
         deadline: float,
         solution_limit: int | None,
-        tracker: _Progress,
+        tracker: SearchProgress,
     ) -> tuple[dict[int, list[int]] | None, SolveStatus]:
         """Run the search; return the routes as request indices per courier, and the status."""
         params = pywrapcp.DefaultRoutingSearchParameters()
         params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
         params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-        params.time_limit.FromMilliseconds(_milliseconds_until(deadline))
+        params.time_limit.FromMilliseconds(milliseconds_until(deadline))
         if solution_limit is not None:
             params.solution_limit = solution_limit
         self._model_position = {r: m for m, r in enumerate(self.modelled)}
@@ -378,12 +234,12 @@ class _Model:
             )
         solution = None
         if initial is not None:
-            params.time_limit.FromMilliseconds(_milliseconds_until(deadline))
+            params.time_limit.FromMilliseconds(milliseconds_until(deadline))
             solution = routing.SolveFromAssignmentWithParameters(initial, params)
         if solution is None:  # no warm start, or the search model rejected it
             if any(locks):
                 routing.ApplyLocksToAllVehicles(locks, False)
-            params.time_limit.FromMilliseconds(_milliseconds_until(deadline))
+            params.time_limit.FromMilliseconds(milliseconds_until(deadline))
             solution = routing.SolveWithParameters(params)
         if solution is None:
             return None, SolveStatus.NO_SOLUTION
@@ -414,52 +270,5 @@ def mandatory_penalty_units(problem: RoutingProblem) -> int:
     return int(min(2 * worst + optional + 1, cap))
 
 
-def _plan_units(problem: RoutingProblem, routes: dict[int, list[int]] | None, big: int) -> float:
-    """Exact cost of a plan in solver units, a mandatory request left out counting `big`."""
-    if routes is None:
-        return math.inf
-    total = 0
-    for v, route in routes.items():
-        schedule = evaluate_route(problem, v, route)
-        skills = problem.couriers[v].skills
-        if not schedule.feasible or any(not problem.requests[r].required_skills <= skills for r in route):
-            return math.inf
-        total += route_units(problem, schedule)
-    served = {r for route in routes.values() for r in route}
-    for r, request in enumerate(problem.requests):
-        if r not in served:
-            total += big if request.mandatory else problem.penalty_units(r)
-    return total
-
-
-def _milliseconds_until(deadline: float) -> int:
+def milliseconds_until(deadline: float) -> int:
     return max(10, int((deadline - time.perf_counter()) * 1000))
-
-
-def _restore_feasibility(problem: RoutingProblem, routes: dict[int, list[int]]) -> list[int]:
-    """Take stops out of any route the exact check rejects; return them (a safety net).
-
-    The search's load model is exact or conservative, so this should find nothing; it guards the
-    corner where a locked prefix carries the later stops' exchange items.
-    """
-    removed: list[int] = []
-    for v, route in routes.items():
-        first = len(problem.locked_requests[v])
-        while len(route) > first and not evaluate_route(problem, v, route).feasible:
-            heaviest = max(range(first, len(route)), key=lambda k: int(problem.delivery_loads[route[k]].sum()))
-            removed.append(route.pop(heaviest))
-    return removed
-
-
-def _repair(
-    problem: RoutingProblem, routes: dict[int, list[int]], missing: list[int], screenings: Sequence[Screening]
-) -> None:
-    """Insert dropped requests where a feasible insertion exists (mandatory always, optional if cheaper)."""
-    for r in sorted(missing, key=lambda r: not problem.requests[r].mandatory):
-        if screenings[r].reason is not None:
-            continue
-        best = cheapest_insertion(problem, routes, r, screenings[r].couriers).best
-        if best is None:
-            continue
-        if problem.requests[r].mandatory or best.added_units < problem.penalty_units(r):
-            routes.setdefault(best.courier, []).insert(best.position, r)

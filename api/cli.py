@@ -1,4 +1,7 @@
-"""`backhaul serve`: the returns service (uvicorn) on the embedded defaults or the environment's settings."""
+"""`backhaul serve`: the returns service (uvicorn) on the embedded defaults or the environment's settings.
+
+The service half of the command line; `backhaul.cli` registers it beside the planning commands.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,9 @@ from typing import Annotated
 
 import typer
 
-from optimizer.cli.app import app, error_console, fail
+from optimizer.cli.app import error_console, fail
 
 
-@app.command()
 def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
@@ -50,3 +52,8 @@ def serve(
         log_level="info",
         timeout_graceful_shutdown=10,
     )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the service's commands to a Typer application."""
+    app.command()(serve)

@@ -1,0 +1,64 @@
+"""Assignments: the processing center for each return of a batch, optimal, with the nearest-center rule beside it."""
+
+from __future__ import annotations
+
+from api.schemas import (
+    AssignedReturn,
+    AssignmentCreate,
+    AssignmentPublic,
+    CenterUsePublic,
+    UnassignedReturn,
+)
+from api.services.context import ServiceContext
+from optimizer.assignment.baseline import nearest_center
+from optimizer.assignment.from_region import ReturnItem, assignment_problem
+from optimizer.assignment.solver import assign
+from optimizer.domain import Location
+from optimizer.errors import ValidationError
+
+
+class Assignments:
+    """Batch assignment of returns to the region's processing centers."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        self.context = context
+
+    def assign(self, body: AssignmentCreate) -> AssignmentPublic:
+        """Processing center per return for a batch, optimal, with the nearest-center rule's cost beside it."""
+        if len(body.returns) > self.context.settings.max_assignment_returns:
+            raise ValidationError("returns", f"at most {self.context.settings.max_assignment_returns} per request")
+        items = []
+        for i, r in enumerate(body.returns):
+            location = Location(r.location.lat, r.location.lon) if r.location else None
+            try:
+                items.append(ReturnItem(r.id, r.category, r.weight_g, r.origin, location, r.method))
+            except ValidationError as error:
+                raise error.within(f"returns[{i}]") from None
+        desk = self.context.desk
+        problem = assignment_problem(
+            desk.region, items, source=desk.source, unplaced_penalty_cents=body.unplaced_penalty_cents
+        )
+        optimal, baseline = assign(problem), nearest_center(problem)
+        ids, centers = problem.returns.ids, problem.centers
+        return AssignmentPublic(
+            total_cost_cents=optimal.cost.total_cents,
+            baseline_cost_cents=baseline.cost.total_cents,
+            optimal=optimal.optimal,
+            assignments=[
+                AssignedReturn(
+                    id=ids[i],
+                    origin_id=problem.origin_ids[int(problem.returns.origin[i])],
+                    center_id=centers[c].id if c >= 0 else None,
+                )
+                for i, c in enumerate(optimal.center_of.tolist())
+            ],
+            unassigned=[
+                UnassignedReturn(id=ids[int(i)], reason=group.reason.value, detail=group.detail)
+                for group in optimal.unplaced
+                for i in group.indices
+            ],
+            centers=[
+                CenterUsePublic(id=u.id, capacity=u.capacity, used=u.used, shadow_price_cents=u.shadow_price_cents or 0)
+                for u in optimal.centers
+            ],
+        )

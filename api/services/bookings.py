@@ -1,0 +1,201 @@
+"""Bookings: a pickup joins the day's routes in the transaction that stores it; read, cancel, reschedule."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from api.errors import ConflictError, NotFoundError
+from api.schemas import ParcelIn, PickupCreate, PickupPublic, TimelineEvent
+from api.services.context import ServiceContext, utc
+from api.services.quotes import Quotes
+from api.store import BookingRow
+from optimizer.domain import Location, TimeWindow
+from optimizer.live import DayPlan
+from optimizer.policy import is_quality_problem
+from optimizer.quoting import slot_id
+
+
+class Bookings:
+    """Book, read, cancel and reschedule doorstep pickups; the database serialises the writers."""
+
+    def __init__(self, context: ServiceContext, quotes: Quotes) -> None:
+        self.context = context
+        self.desk = context.desk
+        self.quotes = quotes
+
+    def _resolve(self, tenant: str, body: PickupCreate, now: datetime) -> dict[str, Any]:
+        if body.quote_id is None:
+            return {
+                "origin": body.origin.model_dump() if body.origin else None,
+                "parcels": [p.model_dump() for p in body.parcels or []],
+                "category": body.category,
+                "reason": body.reason,
+                "insured": body.insured,
+                "merchant_id": body.merchant_id,
+            }
+        return self.quotes.opened(tenant, body.quote_id, now)
+
+    def _existing(self, tenant: str, key: str, request_hash: str) -> PickupPublic | None:
+        with self.context.store.read() as session:
+            query = select(BookingRow).where(BookingRow.tenant == tenant, BookingRow.idempotency_key == key)
+            row = session.execute(query).scalar_one_or_none()
+        if row is None:
+            return None
+        if row.request_hash != request_hash:
+            raise ConflictError("this Idempotency-Key was already used for a different request")
+        return self.public(row)
+
+    def book(self, tenant: str, body: PickupCreate, key: str | None, now: datetime) -> tuple[PickupPublic, bool]:
+        """Insert the pickup into the day's plan and store it, or 409 if the slot cannot take it.
+
+        Returns the booking and whether it is a replay of an earlier request with the same key.
+        """
+        context, desk = self.context, self.desk
+        request = self._resolve(tenant, body, now)
+        request_hash = hashlib.sha256(json.dumps([request, body.slot_id], sort_keys=True).encode()).hexdigest()
+        if key is not None and (found := self._existing(tenant, key, request_hash)) is not None:
+            return found, True
+        day, window = desk.parse_slot(body.slot_id)
+        context.check_day(day, now, "slot_id")
+        if not desk.is_open(day, window, now):
+            raise ConflictError(f"booking for slot {body.slot_id} has closed")
+        is_quality_problem(request["reason"])
+        parcels = context.parcels([ParcelIn(**p) for p in request["parcels"]])
+        origin = request["origin"]
+        rows = desk.located(Location(origin["lat"], origin["lon"]))
+        pickup = desk.pickup(rows, parcels)
+        weight = sum(p.weight_g * p.count for p in parcels)
+        choice = desk.center_for(desk.nearest_depot(rows), request["category"], weight)
+        booking_id = "pk_" + uuid.uuid4().hex[:20]
+        try:
+            with context.store.write() as session:
+                locked = context.plans.lock(session, day)
+                (option,) = desk.planner.options(locked.plan, pickup, [window])
+                if option is None:
+                    raise ConflictError(f"slot {body.slot_id} can no longer be served at this address")
+                saved = context.plans.save(
+                    session, locked, desk.planner.insert(locked.plan, booking_id, pickup, option)
+                )
+                booking = BookingRow(
+                    id=booking_id,
+                    tenant=tenant,
+                    idempotency_key=key,
+                    request_hash=request_hash,
+                    region=context.region,
+                    day=day,
+                    slot_start_s=window.start_s,
+                    slot_end_s=window.end_s,
+                    lat=origin["lat"],
+                    lon=origin["lon"],
+                    parcels=request["parcels"],
+                    category=request["category"],
+                    reason=request["reason"],
+                    merchant_id=request["merchant_id"],
+                    insured=request["insured"],
+                    center_id=choice.center.id if choice else None,
+                    haul_m=choice.haul_m if choice else 0,
+                    status="booked",
+                    created_at=now,
+                    updated_at=now,
+                )
+                session.add(booking)
+        except IntegrityError:
+            # the same key raced in on another day's lock: the first one won
+            if key is not None and (found := self._existing(tenant, key, request_hash)) is not None:
+                return found, True
+            raise
+        context.plans.remember(saved)
+        return self.public(booking, saved.plan), False
+
+    def _booking(self, tenant: str, pickup_id: str) -> BookingRow:
+        with self.context.store.read() as session:
+            row = session.get(BookingRow, pickup_id)
+        if row is None or row.tenant != tenant:
+            raise NotFoundError(f"no pickup {pickup_id}")
+        return row
+
+    def get(self, tenant: str, pickup_id: str) -> PickupPublic:
+        """The tenant's pickup with its timeline (404 for another tenant's)."""
+        return self.public(self._booking(tenant, pickup_id))
+
+    def cancel(self, tenant: str, pickup_id: str, now: datetime) -> PickupPublic:
+        """Take the pickup out of its route; a cancelled booking stays readable."""
+        context = self.context
+        row = self._booking(tenant, pickup_id)
+        if row.status == "cancelled":
+            return self.public(row)
+        with context.store.write() as session:
+            locked = context.plans.lock(session, row.day)
+            saved = context.plans.save(session, locked, self.desk.planner.remove(locked.plan, pickup_id))
+            booking = session.get(BookingRow, pickup_id, with_for_update=True)
+            assert booking is not None
+            booking.status, booking.updated_at = "cancelled", now
+        context.plans.remember(saved)
+        return self.public(booking)
+
+    def reschedule(self, tenant: str, pickup_id: str, new_slot: str, now: datetime) -> PickupPublic:
+        """Move the pickup to another slot, atomically: if the new slot cannot take it, nothing changes (409)."""
+        context, desk = self.context, self.desk
+        row = self._booking(tenant, pickup_id)
+        if row.status != "booked":
+            raise ConflictError(f"pickup {pickup_id} is {row.status}")
+        day, window = desk.parse_slot(new_slot)
+        context.check_day(day, now, "slot_id")
+        if not desk.is_open(day, window, now):
+            raise ConflictError(f"booking for slot {new_slot} has closed")
+        parcels = context.parcels([ParcelIn(**p) for p in row.parcels])
+        pickup = desk.pickup(desk.located(Location(row.lat, row.lon)), parcels)
+        with context.store.write() as session:
+            days = sorted({row.day, day})  # a fixed order, so two reschedules never wait on each other
+            locked = {d: context.plans.lock(session, d) for d in days}
+            plans = {d: held.plan for d, held in locked.items()}
+            plans[row.day] = desk.planner.remove(plans[row.day], pickup_id)
+            (option,) = desk.planner.options(plans[day], pickup, [window])
+            if option is None:
+                raise ConflictError(f"slot {new_slot} can no longer be served at this address")
+            plans[day] = desk.planner.insert(plans[day], pickup_id, pickup, option)
+            saved = [context.plans.save(session, held, plans[d]) for d, held in locked.items()]
+            booking = session.get(BookingRow, pickup_id, with_for_update=True)
+            assert booking is not None
+            booking.day, booking.slot_start_s, booking.slot_end_s = day, window.start_s, window.end_s
+            booking.updated_at = now
+        for each in saved:
+            context.plans.remember(each)
+        return self.public(booking, plans[day])
+
+    def public(self, row: BookingRow, plan: DayPlan | None = None) -> PickupPublic:
+        """The booking as the API shows it, with its timeline (estimates from the live plan)."""
+        desk = self.desk
+        window = TimeWindow(row.slot_start_s, row.slot_end_s)
+        events = [TimelineEvent(event="booked", at=utc(row.created_at), estimated=False)]
+        courier = None
+        if row.status == "cancelled":
+            events.append(TimelineEvent(event="cancelled", at=utc(row.updated_at), estimated=False))
+        else:
+            plan = plan or self.context.current_plan(row.day)
+            placed = desk.planner.schedule(plan).get(row.id)
+            if placed is not None:
+                courier = placed[0]
+                pickup_at = desk.local_time(row.day, placed[1])
+                events.append(TimelineEvent(event="courier_assigned", at=utc(row.updated_at), estimated=False))
+                events.append(TimelineEvent(event="picked_up", at=pickup_at, estimated=True))
+                if row.center_id is not None:
+                    at_center = desk.arrival_at_center(desk.local_time(row.day, row.slot_end_s), row.haul_m)
+                    events.append(TimelineEvent(event="at_center", at=at_center, estimated=True))
+        return PickupPublic(
+            id=row.id,
+            status="cancelled" if row.status == "cancelled" else "booked",
+            slot_id=slot_id(row.day, window),
+            slot_start=desk.local_time(row.day, window.start_s),
+            slot_end=desk.local_time(row.day, window.end_s),
+            courier_id=courier,
+            center_id=row.center_id,
+            timeline=events,
+        )

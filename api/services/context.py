@@ -1,0 +1,74 @@
+"""What every resource's service shares: settings, store, the region's desk, day plans and the checks.
+
+No FastAPI here: routes validate and call the resource services; these call the optimizer and the store.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from api.config import Settings
+from api.day_plans import DayPlans
+from api.schemas import LatLon, ParcelIn
+from api.store import Store
+from optimizer.domain import Location, Parcel
+from optimizer.errors import ValidationError
+from optimizer.geo.region import load_region
+from optimizer.geo.road_matrix import RoadNetworkSource
+from optimizer.live import DayPlan, NewPickup
+from optimizer.quoting import ReturnsDesk
+
+
+def utc(moment: datetime) -> datetime:
+    """Datetimes from SQLite come back naive; every stored time is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class ServiceContext:
+    """One region's desk and day plans over one store; safe to share between threads of one worker."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        region = load_region(settings.region, regions_dir=settings.regions_dir)
+        self.desk = ReturnsDesk(
+            region,
+            RoadNetworkSource(region, settings.cache_dir),
+            settings.fleet(),
+            slots=settings.slot_policy(),
+            policies=settings.policies(),
+            timezone=settings.timezone,
+        )
+        self.region = region.name
+        self.plans = DayPlans(store, region.name, self.desk.planner.empty_plan())
+
+    def current_plan(self, day: date) -> DayPlan:
+        """The day's plan as committed (empty if nobody booked that day yet)."""
+        return self.plans.read(day)
+
+    def today(self, now: datetime) -> date:
+        """The region's local date at `now`."""
+        return now.astimezone(self.desk.zone).date()
+
+    def check_day(self, day: date, now: datetime, field: str) -> None:
+        """A day that can be booked: not past, within the booking horizon (else a 422 naming `field`)."""
+        today = self.today(now)
+        if day < today:
+            raise ValidationError(field, f"{day} is in the past (today is {today} in {self.desk.zone.key})")
+        if day > today + timedelta(days=self.settings.max_days_ahead):
+            raise ValidationError(field, f"at most {self.settings.max_days_ahead} days ahead")
+
+    def check_slot_days(self, days: int) -> None:
+        """How many days one slot list or quote may span."""
+        if days > self.settings.max_slot_days:
+            raise ValidationError("days", f"at most {self.settings.max_slot_days}")
+
+    def parcels(self, parcels: list[ParcelIn]) -> list[Parcel]:
+        """The parcel lines as domain parcels, within the per-return limit."""
+        if sum(p.count for p in parcels) > self.settings.max_parcels:
+            raise ValidationError("parcels", f"at most {self.settings.max_parcels} parcels per return")
+        return [Parcel(p.weight_g, p.volume_cm3, p.count) for p in parcels]
+
+    def pickup_at(self, origin: LatLon, parcels: list[Parcel]) -> NewPickup:
+        """A pickup of `parcels` at an address, located on the road network."""
+        return self.desk.pickup(self.desk.located(Location(origin.lat, origin.lon)), parcels)

@@ -1,0 +1,5 @@
+"""`python -m backhaul` runs the `backhaul` command line."""
+
+from backhaul.cli import app
+
+app()

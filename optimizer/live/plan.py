@@ -1,0 +1,99 @@
+"""A day's live plan as data: courier routes of stops, each with its road node and the leg that reaches it.
+
+The plan is self-contained, so it is stored as JSON (one row per route) and read by any worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from optimizer.domain import Load, TimeWindow
+
+
+@dataclass(frozen=True, slots=True)
+class LiveStop:
+    """A booked pickup in a route: where (road node), when (its slot), what, and the leg that reaches it."""
+
+    booking_id: str
+    node: int
+    access_m: float
+    window: TimeWindow
+    service_s: int
+    load: Load
+    skills: frozenset[str]
+    leg_s: int
+    """Seconds from the previous point (depot or stop) at speed factor 1."""
+    leg_m: int
+
+
+@dataclass(frozen=True, slots=True)
+class LiveRoute:
+    """One courier's stops in order and the leg back to the end depot."""
+
+    courier_id: str
+    stops: tuple[LiveStop, ...]
+    end_leg_s: int
+    end_leg_m: int
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready form (`from_json` reads it back exactly); stored one row per route."""
+        return {
+            "end_leg": [self.end_leg_s, self.end_leg_m],
+            "stops": [
+                [
+                    s.booking_id,
+                    s.node,
+                    s.access_m,
+                    s.window.start_s,
+                    s.window.end_s,
+                    s.service_s,
+                    list(s.load.as_tuple()),
+                    sorted(s.skills),
+                    s.leg_s,
+                    s.leg_m,
+                ]
+                for s in self.stops
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, courier_id: str, data: Mapping[str, Any]) -> LiveRoute:
+        stops = tuple(
+            LiveStop(
+                booking_id=b,
+                node=int(node),
+                access_m=float(access),
+                window=TimeWindow(int(start), int(end)),
+                service_s=int(service),
+                load=Load(*(int(v) for v in load)),
+                skills=frozenset(skills),
+                leg_s=int(leg_s),
+                leg_m=int(leg_m),
+            )
+            for b, node, access, start, end, service, load, skills, leg_s, leg_m in data["stops"]
+        )
+        return cls(courier_id, stops, int(data["end_leg"][0]), int(data["end_leg"][1]))
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """Every courier's route for the day (empty routes included)."""
+
+    routes: Mapping[str, LiveRoute]
+
+    def booking_ids(self) -> set[str]:
+        return {stop.booking_id for route in self.routes.values() for stop in route.stops}
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready form, route by route (`from_json` reads it back exactly)."""
+        return {courier: route.to_json() for courier, route in self.routes.items()}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DayPlan:
+        return cls({courier: LiveRoute.from_json(courier, entry) for courier, entry in data.items()})
+
+    def changed_routes(self, before: DayPlan) -> list[str]:
+        """Couriers whose route differs from `before` (by identity: plans share unchanged routes)."""
+        return [c for c, route in self.routes.items() if before.routes.get(c) is not route]

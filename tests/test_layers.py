@@ -1,0 +1,41 @@
+"""The planning library stands alone: importing all of `optimizer` loads no web, database or server code."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+FORBIDDEN = ("fastapi", "starlette", "sqlalchemy", "alembic", "uvicorn", "httpx", "api", "backhaul")
+
+IMPORT_ALL = """
+import importlib, json, pkgutil, sys
+import optimizer
+names = [m.name for m in pkgutil.walk_packages(optimizer.__path__, "optimizer.")]
+for name in names:
+    importlib.import_module(name)
+print(json.dumps({"modules": names, "loaded": sorted(sys.modules)}))
+"""
+
+
+def test_optimizer_imports_no_web_database_or_server_library() -> None:
+    done = subprocess.run([sys.executable, "-c", IMPORT_ALL], capture_output=True, text=True, check=True, timeout=300)
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(report["modules"]) > 30, "every module of the package was imported"
+    leaked = sorted(name for name in report["loaded"] if name.split(".")[0] in FORBIDDEN)
+    assert leaked == [], f"optimizer pulled in {leaked}"
+
+
+def test_routes_reach_storage_only_through_the_service() -> None:
+    routes = Path(__file__).resolve().parents[1] / "api" / "routes"
+    for module in sorted(routes.glob("*.py")):
+        imported = set()
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+        storage = {name for name in imported if name.split(".")[0] in {"sqlalchemy", "alembic"} or name == "api.store"}
+        assert storage == set(), f"{module.name} imports {sorted(storage)}"
