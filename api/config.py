@@ -13,14 +13,15 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from optimizer.demand import SlotGrid
-from optimizer.domain import Load, TimeWindow
+from optimizer.domain import Load, SlotGrid, TimeWindow
 from optimizer.fleet import FleetSpec, VehicleType
 from optimizer.geo import DEFAULT_CACHE_DIR, DEFAULT_REGIONS_DIR
 from optimizer.policy import PolicyBook, ReturnPolicy
 from optimizer.quoting import SlotPolicy
 
 DEV_TENANT = "dev"
+_FLEET, _GRID, _SLOTS = FleetSpec(), SlotGrid(), SlotPolicy()
+"""The domain's defaults: each setting below starts from them, so a default is declared once."""
 
 
 class Settings(BaseSettings):
@@ -40,18 +41,18 @@ class Settings(BaseSettings):
     migrate: bool = True
     """Bring the database schema up to date at startup (`backhaul serve` does it once, before its workers)."""
 
-    couriers_per_depot: int = Field(4, ge=0, le=200)
-    shift_start_s: int = Field(8 * 3600, ge=0, le=48 * 3600)
-    shift_end_s: int = Field(22 * 3600, ge=0, le=48 * 3600)
-    vehicle_weight_g: int = Field(400_000, ge=1)
-    vehicle_volume_cm3: int = Field(3_000_000, ge=1)
-    vehicle_parcels: int = Field(60, ge=1)
+    couriers_per_depot: int = Field(_FLEET.couriers_per_depot, ge=0, le=200)
+    shift_start_s: int = Field(_FLEET.shift.start_s, ge=0, le=48 * 3600)
+    shift_end_s: int = Field(_FLEET.shift.end_s, ge=0, le=48 * 3600)
+    vehicle_weight_g: int = Field(_FLEET.vehicle.capacity.weight_g, ge=1)
+    vehicle_volume_cm3: int = Field(_FLEET.vehicle.capacity.volume_cm3, ge=1)
+    vehicle_parcels: int = Field(_FLEET.vehicle.capacity.parcels, ge=1)
 
-    slot_opens_s: int = Field(9 * 3600, ge=0)
-    slot_closes_s: int = Field(21 * 3600, ge=0)
-    slot_length_s: int = Field(2 * 3600, ge=900)
-    cutoff_s: int = Field(3600, ge=0)
-    green_added_s: int = Field(300, ge=0)
+    slot_opens_s: int = Field(_GRID.opens_s, ge=0)
+    slot_closes_s: int = Field(_GRID.closes_s, ge=0)
+    slot_length_s: int = Field(_GRID.length_s, ge=900)
+    cutoff_s: int = Field(_SLOTS.cutoff_s, ge=0)
+    green_added_s: int = Field(_SLOTS.green_added_s, ge=0)
     quote_ttl_s: int = Field(900, ge=10, le=7 * 86400)
     merchant_policies: str = ""
     """JSON: `{"merchant id": {"pickup_fee_cents": 500, ...}}`; others use the default policy."""

@@ -17,7 +17,7 @@ from types import MappingProxyType
 import numpy as np
 import numpy.typing as npt
 
-from optimizer.domain import Location, Parcel, TimeWindow
+from optimizer.domain import CATEGORIES, OTHER_REASONS, QUALITY_REASONS, Location, Parcel, SlotGrid, TimeWindow
 from optimizer.errors import ValidationError
 from optimizer.geo.region import Region
 
@@ -40,48 +40,21 @@ class CategoryProfile:
 
 
 CATEGORY_PROFILES: Mapping[str, CategoryProfile] = MappingProxyType(
-    {
-        "apparel": CategoryProfile(0.40, 600, 0.5, 4.0, 0.22),
-        "shoes": CategoryProfile(0.15, 1_200, 0.3, 6.0, 0.18),
-        "electronics": CategoryProfile(0.12, 900, 0.8, 3.0, 0.35),
-        "home": CategoryProfile(0.23, 1_800, 0.7, 5.0, 0.20),
-        "bulky": CategoryProfile(0.10, 15_000, 0.6, 8.0, 0.30, pickup_only=True),
-    }
+    dict(
+        zip(
+            CATEGORIES,
+            (
+                CategoryProfile(0.40, 600, 0.5, 4.0, 0.22),  # apparel
+                CategoryProfile(0.15, 1_200, 0.3, 6.0, 0.18),  # shoes
+                CategoryProfile(0.12, 900, 0.8, 3.0, 0.35),  # electronics
+                CategoryProfile(0.23, 1_800, 0.7, 5.0, 0.20),  # home
+                CategoryProfile(0.10, 15_000, 0.6, 8.0, 0.30, pickup_only=True),  # bulky
+            ),
+            strict=True,
+        )
+    )
 )
 """E-commerce return mix (apparel dominates; bulky items need a courier)."""
-QUALITY_REASONS = ("damaged", "defective", "not_as_described", "wrong_item")
-OTHER_REASONS = ("changed_mind", "size_or_fit", "arrived_late", "better_price")
-
-
-@dataclass(frozen=True)
-class SlotGrid:
-    """Pickup slots of `length_s` from `opens_s` to `closes_s`, and how shoppers prefer them."""
-
-    opens_s: int = 9 * 3600
-    closes_s: int = 21 * 3600
-    length_s: int = 2 * 3600
-    preference: tuple[float, ...] = (0.10, 0.12, 0.13, 0.15, 0.22, 0.28)
-    """Relative demand per slot, in order; evenings are popular. Shorter than the grid: the rest repeat the last."""
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.opens_s < self.closes_s <= 48 * 3600:
-            raise ValidationError("closes_s", "slots must open before they close, within two days")
-        if not 900 <= self.length_s <= self.closes_s - self.opens_s:
-            raise ValidationError("length_s", "must be at least 15 minutes and fit between opening and closing")
-        if not self.preference or min(self.preference) < 0 or sum(self.preference) <= 0:
-            raise ValidationError("preference", "must be non-negative weights with a positive sum")
-
-    @property
-    def slots(self) -> tuple[TimeWindow, ...]:
-        starts = range(self.opens_s, self.closes_s - self.length_s + 1, self.length_s)
-        return tuple(TimeWindow(start, start + self.length_s) for start in starts)
-
-    def weights(self) -> npt.NDArray[np.float64]:
-        count = len(self.slots)
-        raw = list(self.preference[:count]) + [self.preference[-1]] * max(0, count - len(self.preference))
-        values = np.array(raw, dtype=np.float64)
-        normalised: npt.NDArray[np.float64] = values / values.sum()
-        return normalised
 
 
 @dataclass(frozen=True)
@@ -95,8 +68,12 @@ class DemandSpec:
         default_factory=lambda: MappingProxyType({name: p.share for name, p in CATEGORY_PROFILES.items()})
     )
     slots: SlotGrid = field(default_factory=SlotGrid)
+    slot_preference: tuple[float, ...] = (0.10, 0.12, 0.13, 0.15, 0.22, 0.28)
+    """Relative demand per slot, in order; evenings are popular. Shorter than the grid: the rest repeat the last."""
 
     def __post_init__(self) -> None:
+        if not self.slot_preference or min(self.slot_preference) < 0 or sum(self.slot_preference) <= 0:
+            raise ValidationError("slot_preference", "must be non-negative weights with a positive sum")
         if isinstance(self.returns, bool) or not isinstance(self.returns, int) or not 0 <= self.returns <= 10**7:
             raise ValidationError("returns", f"must be an integer within [0, 10000000], got {self.returns!r}")
         if not (math.isfinite(self.pickup_share) and 0 <= self.pickup_share <= 1):
@@ -110,6 +87,15 @@ class DemandSpec:
                 raise ValidationError(f"category_mix.{name}", f"must be a non-negative share, got {share}")
         if sum(self.category_mix.values()) <= 0:
             raise ValidationError("category_mix", "shares must add up to more than zero")
+
+    def slot_weights(self) -> npt.NDArray[np.float64]:
+        """The probability of each slot of the grid being a shopper's preferred one."""
+        count = len(self.slots.slots)
+        preference = self.slot_preference
+        raw = list(preference[:count]) + [preference[-1]] * max(0, count - len(preference))
+        values = np.array(raw, dtype=np.float64)
+        normalised: npt.NDArray[np.float64] = values / values.sum()
+        return normalised
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +148,7 @@ def generate_returns(region: Region, spec: DemandSpec, *, seed: int) -> tuple[Re
     shares = np.array([spec.category_mix[name] for name in names], dtype=np.float64)
     category = rng.choice(len(names), size=count, p=shares / shares.sum())
     points = _addresses(region, count, rng)
-    slots, slot_weights = spec.slots.slots, spec.slots.weights()
+    slots, slot_weights = spec.slots.slots, spec.slot_weights()
     requests = []
     for i in range(count):
         name = names[int(category[i])]

@@ -29,7 +29,7 @@ class FleetSpec:
     """`couriers_per_depot` couriers of `vehicle` at every depot, plus `more` (vehicle type, count per
     depot) pairs for a mixed fleet; everyone works `shift`."""
 
-    couriers_per_depot: int = 3
+    couriers_per_depot: int = 4
     shift: TimeWindow = field(default_factory=lambda: TimeWindow(8 * 3600, 22 * 3600))
     vehicle: VehicleType = field(default_factory=VehicleType)
     more: tuple[tuple[VehicleType, int], ...] = ()

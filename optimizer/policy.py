@@ -12,12 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
-from optimizer.demand import OTHER_REASONS, QUALITY_REASONS
-from optimizer.domain import MAX_AMOUNT
+from optimizer.domain import MAX_AMOUNT, QUALITY_REASONS, REASON_CODES
 from optimizer.errors import ValidationError
-
-REASON_CODES = ("quality", "not_quality", *QUALITY_REASONS, *OTHER_REASONS)
-"""`quality` / `not_quality`, or a finer code that implies one of them."""
 
 
 class Payer(StrEnum):

@@ -15,8 +15,7 @@ import numpy as np
 
 from optimizer.assignment.problem import AssignmentProblem, ReturnBatch
 from optimizer.assignment.solver import assign
-from optimizer.demand import SlotGrid
-from optimizer.domain import DropOffPoint, Location, Parcel, ProcessingCenter, TimeWindow, total_load
+from optimizer.domain import DropOffPoint, Location, Parcel, ProcessingCenter, SlotGrid, TimeWindow, total_load
 from optimizer.errors import ValidationError
 from optimizer.fleet import FleetSpec
 from optimizer.geo.region import Region

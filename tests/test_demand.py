@@ -7,7 +7,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from optimizer.demand import CATEGORY_PROFILES, DemandSpec, SlotGrid, generate_returns
+from optimizer.demand import CATEGORY_PROFILES, DemandSpec, generate_returns
+from optimizer.domain import SlotGrid
 from optimizer.errors import ValidationError
 from optimizer.geo.region import load_region
 from optimizer.geo.road_matrix import RoadNetworkSource

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizer.demand import DemandSpec, SlotGrid, generate_returns
-from optimizer.domain import Load, Parcel, PickupRequest, TimeWindow
+from optimizer.demand import DemandSpec, generate_returns
+from optimizer.domain import Load, Parcel, PickupRequest, SlotGrid, TimeWindow
 from optimizer.fleet import FleetSpec, VehicleType
 from optimizer.geo.region import Region, load_region
 from optimizer.geo.road_matrix import RoadNetworkSource

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.io.solomon import InstanceFileError, problem_from_vrptw, read_solomon
+from optimizer.errors import InputFileError
+from optimizer.io.solomon import problem_from_vrptw, read_solomon
 from optimizer.routing import solve, validate
 
 INSTANCES = Path(__file__).resolve().parents[1] / "benchmarks" / "instances"
@@ -42,5 +43,5 @@ def test_c101_plan_is_valid_and_close_to_the_best_known_distance() -> None:
 def test_malformed_instance_names_the_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_text("X\n\nVEHICLE\nNUMBER CAPACITY\n 2 10\n\nCUSTOMER\nCUST NO.\n 0 0 0 0 0 100 0\n 1 5 five 1 0 50 5\n")
-    with pytest.raises(InstanceFileError, match=r"bad\.txt:10: expected numbers"):
+    with pytest.raises(InputFileError, match=r"bad\.txt:10: expected numbers"):
         read_solomon(bad)

@@ -13,8 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from optimizer.assignment.problem import DEFAULT_UNPLACED_PENALTY_CENTS, AssignmentProblem, ReturnBatch
-from optimizer.demand import CATEGORY_PROFILES
-from optimizer.domain import Location
+from optimizer.domain import CATEGORIES, Location
 from optimizer.errors import ValidationError
 from optimizer.geo.region import Region
 from optimizer.geo.road_matrix import RoadNetworkSource
@@ -42,7 +41,7 @@ class ReturnItem:
 
 def _categories(region: Region, items: Sequence[ReturnItem]) -> tuple[str, ...]:
     named = {item.category for item in items} | {name for c in region.sites.centers for name in c.categories}
-    known = [name for name in CATEGORY_PROFILES if name in named]
+    known = [name for name in CATEGORIES if name in named]
     return (*known, *sorted(named - set(known)))
 
 

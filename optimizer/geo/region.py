@@ -9,8 +9,6 @@ reload never pays for it.
 from __future__ import annotations
 
 import hashlib
-import math
-import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -28,7 +26,19 @@ from optimizer.errors import InputFileError, ValidationError
 from optimizer.geo import DEFAULT_REGIONS_DIR
 from optimizer.geo.road_graph import RoadGraph, SpeedProfile, build_road_graph
 from optimizer.geo.roads import read_roads
-from optimizer.io.strict_json import JsonNode, as_bool, as_int, as_number, as_str, read_json_file
+from optimizer.io.strict import (
+    JsonNode,
+    TomlTable,
+    as_bool,
+    as_int,
+    as_name,
+    as_names,
+    as_number,
+    as_str,
+    number_in,
+    read_json_file,
+    read_toml_file,
+)
 
 MAX_SITES_BYTES = 16 * 2**20
 SITE_KINDS = ("depot", "drop_off", "processing_center")
@@ -162,17 +172,45 @@ def read_boundary(path: Path, names: list[str]) -> BaseGeometry:
     return geometry
 
 
-def _manifest_value(table: dict[str, Any], key: str, kind: type, manifest: Path, default: Any = None) -> Any:
-    if key not in table:
-        if default is None:
-            raise InputFileError(f"{manifest}: {key}: is required")
-        return default
-    value = table.pop(key)
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    if not isinstance(value, kind) or isinstance(value, bool) is not (kind is bool):
-        raise InputFileError(f"{manifest}: {key}: must be {kind.__name__}, got {value!r}")
-    return value
+@dataclass(frozen=True)
+class _Manifest:
+    """What `region.toml` says (paths relative to the region folder)."""
+
+    name: str
+    title: str
+    utm_epsg: int
+    roads: str
+    sites: str
+    max_snap_m: float
+    boundary_file: str
+    boundary_names: tuple[str, ...]
+    line_haul: LineHaulTariff
+
+
+def _manifest(table: TomlTable) -> _Manifest:
+    """Read the manifest strictly: unknown keys and bad values name their line."""
+    boundary = table.child("boundary")
+    tariff_table = table.table("line_haul")
+    default = LineHaulTariff()
+    tariff = LineHaulTariff(
+        per_parcel_cents=tariff_table.get("per_parcel_cents", as_int, default.per_parcel_cents),
+        millicents_per_kg_km=tariff_table.get("millicents_per_kg_km", as_int, default.millicents_per_kg_km),
+        off_network_detour=tariff_table.get("off_network_detour", as_number, default.off_network_detour),
+    )
+    fields = _Manifest(
+        name=table.get("name", as_name),
+        title=table.get("title", as_str, ""),
+        utm_epsg=table.get("utm_epsg", as_int),
+        roads=table.get("roads", as_name),
+        sites=table.get("sites", as_name),
+        max_snap_m=table.get("max_snap_m", number_in(1e-3, 1e6), 500.0),
+        boundary_file=boundary.get("file", as_name),
+        boundary_names=boundary.get("names", as_names),
+        line_haul=tariff,
+    )
+    for part in (tariff_table, boundary, table):
+        part.done()
+    return fields
 
 
 def _digest(*parts: bytes) -> str:
@@ -192,46 +230,23 @@ def load_region(
     if not manifest.is_file():
         known = sorted(p.parent.name for p in regions_dir.glob("*/region.toml")) if regions_dir.is_dir() else []
         raise InputFileError(f"unknown region {str(name)!r}: no {manifest} (bundled: {', '.join(known) or 'none'})")
-    try:
-        table = tomllib.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise InputFileError(f"{manifest}: {error}") from None
-    title = _manifest_value(table, "title", str, manifest, "")
-    region_name = _manifest_value(table, "name", str, manifest)
-    utm_epsg = _manifest_value(table, "utm_epsg", int, manifest)
-    roads_path = root / _manifest_value(table, "roads", str, manifest)
-    sites_path = root / _manifest_value(table, "sites", str, manifest)
-    max_snap_m = _manifest_value(table, "max_snap_m", float, manifest, 500.0)
-    if not (math.isfinite(max_snap_m) and max_snap_m > 0):
-        raise InputFileError(f"{manifest}: max_snap_m: must be positive, got {max_snap_m}")
-    boundary_table = _manifest_value(table, "boundary", dict, manifest)
-    boundary_path = root / _manifest_value(boundary_table, "file", str, manifest)
-    names = _manifest_value(boundary_table, "names", list, manifest)
-    tariff_table = _manifest_value(table, "line_haul", dict, manifest, {})
-    unknown = sorted([*table, *(f"boundary.{key}" for key in boundary_table)])
-    if unknown:
-        raise InputFileError(f"{manifest}: {unknown[0]}: unknown key")
-    try:
-        tariff = LineHaulTariff(**tariff_table)
-    except TypeError as error:
-        raise InputFileError(f"{manifest}: line_haul: {error}") from None
-    except ValidationError as error:
-        raise InputFileError(f"{manifest}: line_haul.{error}") from None
+    fields = read_toml_file(manifest, _manifest)
+    roads_path, sites_path = root / fields.roads, root / fields.sites
     if not roads_path.is_file():
         raise InputFileError(f"{manifest}: roads: no file {roads_path}")
     speeds = speeds or SpeedProfile()
     sites = read_json_file(sites_path, sites_from_geojson, max_bytes=MAX_SITES_BYTES)
-    fingerprint = _digest(roads_path.read_bytes(), speeds.fingerprint().encode(), str(utm_epsg).encode())
+    fingerprint = _digest(roads_path.read_bytes(), speeds.fingerprint().encode(), str(fields.utm_epsg).encode())
     return Region(
-        name=region_name,
-        title=title,
+        name=fields.name,
+        title=fields.title,
         root=root,
-        utm_epsg=utm_epsg,
+        utm_epsg=fields.utm_epsg,
         roads_path=roads_path,
-        boundary=read_boundary(boundary_path, [str(n) for n in names]),
-        max_snap_m=max_snap_m,
+        boundary=read_boundary(root / fields.boundary_file, list(fields.boundary_names)),
+        max_snap_m=fields.max_snap_m,
         sites=sites,
-        line_haul=tariff,
+        line_haul=fields.line_haul,
         speeds=speeds,
         fingerprint=fingerprint,
     )

@@ -12,20 +12,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from optimizer.demand import ReturnRequest, SlotGrid
-from optimizer.domain import Location, TimeWindow
+from optimizer.demand import ReturnRequest
+from optimizer.domain import Location, SlotGrid, TimeWindow
 from optimizer.errors import ValidationError
-from optimizer.io.strict_json import JsonNode, as_int, as_number, as_str, read_json_file
+from optimizer.io.strict import JsonNode, as_clock, as_int, as_number, as_str, read_json_file
 from optimizer.policy import is_quality_problem
 
 MAX_DEMAND_BYTES = 256 * 2**20
-
-
-def _clock(text: str, path: str) -> int:
-    hours, _, minutes = text.partition(":")
-    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
-        raise ValidationError(path, f'must be "HH:MM", got {text!r}')
-    return int(hours) * 3600 + int(minutes) * 60
 
 
 def requests_from_dict(data: object, grid: SlotGrid) -> tuple[ReturnRequest, ...]:
@@ -52,7 +45,7 @@ def requests_from_dict(data: object, grid: SlotGrid) -> tuple[ReturnRequest, ...
             raise error.within(path) from None
         slot: TimeWindow | None = None
         if method == "pickup":
-            start = _clock(
+            start = as_clock(
                 node.get("preferred_slot", as_str, f"{grid.opens_s // 3600:02d}:00"), node.at("preferred_slot")
             )
             if start not in starts:

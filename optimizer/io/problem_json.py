@@ -18,13 +18,12 @@ import numpy as np
 from optimizer.domain import DEFAULT_SKILLS, Courier, Depot, Load, Location, Parcel, PickupRequest, TimeWindow
 from optimizer.errors import ValidationError
 from optimizer.geo.matrices import HaversineSource, MatrixSource, TravelMatrix
-from optimizer.io.strict_json import JsonNode, as_bool, as_int, as_number, as_str, read_json_file
+from optimizer.io.strict import JsonNode, as_bool, as_clock, as_int, as_number, as_str, read_json_file
 from optimizer.routing.problem import RoutingProblem
 
 T = TypeVar("T")
 
 MAX_PROBLEM_BYTES = 256 * 1024 * 1024
-_CLOCK = re.compile(r"^(\d{1,2}):([0-5]\d)(?::([0-5]\d))?$")
 # Domain field names that the JSON spells differently.
 _JSON_NAMES = {
     "start_s": "start",
@@ -38,13 +37,7 @@ _JSON_NAMES = {
 
 def _seconds(value: object, path: str) -> int:
     """A time of day: integer seconds from midnight, or "HH:MM[:SS]" (hours may pass 24)."""
-    if isinstance(value, str):
-        match = _CLOCK.match(value)
-        if not match:
-            raise ValidationError(path, f'must be seconds or "HH:MM[:SS]", got {value!r}')
-        hours, minutes, seconds = match.groups()
-        return int(hours) * 3600 + int(minutes) * 60 + int(seconds or 0)
-    return as_int(value, path)
+    return as_clock(value, path) if isinstance(value, str) else as_int(value, path)
 
 
 def _strings(node: JsonNode, key: str) -> frozenset[str]:

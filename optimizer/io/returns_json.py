@@ -9,7 +9,7 @@ from optimizer.assignment.from_region import ReturnItem
 from optimizer.assignment.problem import DEFAULT_UNPLACED_PENALTY_CENTS
 from optimizer.domain import Location
 from optimizer.errors import ValidationError
-from optimizer.io.strict_json import JsonNode, as_int, as_number, as_str, read_json_file
+from optimizer.io.strict import JsonNode, as_int, as_number, as_str, read_json_file
 
 MAX_RETURNS_BYTES = 512 * 2**20
 

@@ -18,16 +18,12 @@ import numpy as np
 import numpy.typing as npt
 
 from optimizer.domain import Courier, Depot, Load, Location, Parcel, PickupRequest, TimeWindow
-from optimizer.errors import BackhaulError
+from optimizer.errors import InputFileError
 from optimizer.geo.matrices import TravelMatrix
 from optimizer.routing.problem import RoutingProblem
 
 DEFAULT_SCALE = 1000
 """Integer units per instance unit of distance and time."""
-
-
-class InstanceFileError(BackhaulError):
-    """A VRPTW file that cannot be read; the message names the file and line."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,9 +58,9 @@ def read_solomon(path: Path) -> VrptwInstance:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
-        raise InstanceFileError(f"{path}: cannot read: {error}") from None
+        raise InputFileError(f"{path}: cannot read: {error}") from None
     if not lines:
-        raise InstanceFileError(f"{path}:1: empty file")
+        raise InputFileError(f"{path}:1: empty file")
     name = lines[0].strip()
     vehicles = capacity = -1
     rows: list[list[int]] = []
@@ -80,17 +76,17 @@ def read_solomon(path: Path) -> VrptwInstance:
         try:
             values = [int(float(v)) for v in text.split()]
         except ValueError:
-            raise InstanceFileError(f"{path}:{number}: expected numbers, got {text!r}") from None
+            raise InputFileError(f"{path}:{number}: expected numbers, got {text!r}") from None
         if section == "VEHICLE" and len(values) == 2:
             vehicles, capacity = values
         elif section == "CUSTOMER" and len(values) == 7:
             if values[0] != len(rows):
-                raise InstanceFileError(f"{path}:{number}: customer {values[0]} out of order")
+                raise InputFileError(f"{path}:{number}: customer {values[0]} out of order")
             rows.append(values)
         else:
-            raise InstanceFileError(f"{path}:{number}: unexpected line {text!r}")
+            raise InputFileError(f"{path}:{number}: unexpected line {text!r}")
     if vehicles < 1 or capacity < 1 or len(rows) < 2:
-        raise InstanceFileError(f"{path}: missing VEHICLE or CUSTOMER data")
+        raise InputFileError(f"{path}: missing VEHICLE or CUSTOMER data")
     data = np.array(rows, dtype=np.int64)
     return VrptwInstance(
         name, vehicles, capacity, data[:, 1:3].astype(np.float64), data[:, 3], data[:, 4], data[:, 5], data[:, 6]

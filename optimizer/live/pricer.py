@@ -21,6 +21,7 @@ from optimizer.domain import Courier, Depot, Load, Location, TimeWindow
 from optimizer.errors import ValidationError
 from optimizer.geo.road_matrix import PointRows, RoadNetworkSource
 from optimizer.live.plan import DayPlan, LiveRoute, LiveStop
+from optimizer.timing import ForwardPass, serve_in_order
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -156,10 +157,8 @@ class LivePlanner:
         factor = courier.speed_factor
         stops = route.stops
         legs = [_scaled(s.leg_s, factor) for s in stops] + [_scaled(route.end_leg_s, factor)]
-        depart, t = [], courier.shift.start_s
-        for stop, leg in zip(stops, legs, strict=False):
-            t = max(t + leg, stop.window.start_s) + stop.service_s
-            depart.append(t)
+        timed = _timed(courier, route)
+        depart = [begin + stop.service_s for begin, stop in zip(timed.service_starts_s, stops, strict=True)]
         latest = [courier.shift.end_s]  # latest arrival at each following point, from the end backwards
         for k in range(len(stops) - 1, -1, -1):
             latest.append(min(stops[k].window.end_s, latest[-1] - legs[k + 1] - stops[k].service_s))
@@ -284,12 +283,21 @@ class LivePlanner:
         """Courier and earliest service start of every booking in the plan."""
         found: dict[str, tuple[str, int]] = {}
         for courier in self.couriers:
-            t = courier.shift.start_s
-            for stop in plan.routes[courier.id].stops:
-                t = max(t + _scaled(stop.leg_s, courier.speed_factor), stop.window.start_s)
-                found[stop.booking_id] = (courier.id, t)
-                t += stop.service_s
+            route = plan.routes[courier.id]
+            for stop, begin in zip(route.stops, _timed(courier, route).service_starts_s, strict=True):
+                found[stop.booking_id] = (courier.id, begin)
         return found
+
+
+def _timed(courier: Courier, route: LiveRoute) -> ForwardPass:
+    """The route served as early as possible from the start of the courier's shift."""
+    stops = route.stops
+    return serve_in_order(
+        courier.shift.start_s,
+        [_scaled(s.leg_s, courier.speed_factor) for s in stops],
+        [(s.window,) for s in stops],
+        [s.service_s for s in stops],
+    )
 
 
 def _scaled(seconds: int, factor: float) -> int:

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from optimizer.domain import Load, TimeWindow
-from optimizer.geo.matrices import IntMatrix
 from optimizer.routing.problem import COST_UNITS_PER_CENT, RoutingProblem
+from optimizer.timing import serve_in_order
 
 CAPACITY_DIMENSIONS = Load.DIMENSIONS
 
@@ -46,13 +46,6 @@ class RouteSchedule:
         return self.end_s - self.start_s
 
 
-def _first_window_from(windows: tuple[TimeWindow, ...], t: int) -> TimeWindow | None:
-    for window in windows:
-        if window.end_s >= t:
-            return window
-    return None
-
-
 def _last_window_until(windows: tuple[TimeWindow, ...], t: int) -> TimeWindow | None:
     for window in reversed(windows):
         if window.start_s <= t:
@@ -80,42 +73,6 @@ def _load_violations(
     return exceeded, (int(start[0]), int(start[1]), int(start[2])), tuple(after)
 
 
-@dataclass(frozen=True, slots=True)
-class _Pass:
-    arrivals: tuple[int, ...]
-    service_starts: tuple[int, ...]
-    windows: tuple[TimeWindow, ...]
-    waiting_s: int
-    last_departure_s: int
-    feasible_windows: bool
-
-
-def _forward(
-    problem: RoutingProblem, requests: Sequence[int], points: list[int], travel: IntMatrix, start_s: int
-) -> _Pass:
-    """Serve every stop as early as possible after leaving the depot at `start_s`."""
-    t = start_s
-    arrivals: list[int] = []
-    service_starts: list[int] = []
-    windows: list[TimeWindow] = []
-    waiting = 0
-    feasible = True
-    for k, r in enumerate(requests):
-        request = problem.requests[r]
-        arrive = t + int(travel[points[k], points[k + 1]])
-        window = _first_window_from(request.time_windows, arrive)
-        if window is None:
-            feasible = False
-            window = request.time_windows[-1]
-        begin = max(arrive, window.start_s)
-        waiting += begin - arrive
-        arrivals.append(arrive)
-        service_starts.append(begin)
-        windows.append(window)
-        t = begin + request.service_s
-    return _Pass(tuple(arrivals), tuple(service_starts), tuple(windows), waiting, t, feasible)
-
-
 def evaluate_route(problem: RoutingProblem, courier: int, requests: Sequence[int]) -> RouteSchedule:
     """Evaluate `requests` served in order by `courier`, from its start depot back to its end depot."""
     spec = problem.couriers[courier]
@@ -141,14 +98,17 @@ def evaluate_route(problem: RoutingProblem, courier: int, requests: Sequence[int
         latest = start_k - int(travel[points[k], points[k + 1]])
     start_s = spec.shift.start_s if latest < spec.shift.start_s else min(latest, spec.shift.end_s)
 
-    pass_ = _forward(problem, requests, points, travel, start_s)
-    if pass_.feasible_windows and pass_.waiting_s == 0:
+    legs = [int(travel[a, b]) for a, b in itertools.pairwise(points)]
+    windows = [problem.requests[r].time_windows for r in requests]
+    service = [problem.requests[r].service_s for r in requests]
+    pass_ = serve_in_order(start_s, legs, windows, service)
+    if pass_.feasible and pass_.waiting_s == 0:
         # No waiting: leave earlier by as much as every window allows, for the same duration.
-        earlier = min(begin - w.start_s for begin, w in zip(pass_.service_starts, pass_.windows, strict=True))
+        earlier = min(begin - w.start_s for begin, w in zip(pass_.service_starts_s, pass_.windows, strict=True))
         start_s = max(spec.shift.start_s, start_s - earlier)
-        pass_ = _forward(problem, requests, points, travel, start_s)
-    time_violations = set() if pass_.feasible_windows else {"time_window"}
-    arrivals, service_starts, t = pass_.arrivals, pass_.service_starts, pass_.last_departure_s
+        pass_ = serve_in_order(start_s, legs, windows, service)
+    time_violations = set() if pass_.feasible else {"time_window"}
+    arrivals, service_starts, t = pass_.arrivals_s, pass_.service_starts_s, pass_.departure_s
     end_s = t + int(travel[points[-2], points[-1]])
     if end_s > spec.shift.end_s:
         time_violations.add("shift_end")

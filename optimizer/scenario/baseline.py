@@ -19,6 +19,7 @@ from optimizer.scenario.day import (
 )
 from optimizer.scenario.kpis import kpis_of
 from optimizer.scenario.spec import ScenarioSpec
+from optimizer.timing import serve_in_order
 
 
 def todays_practice(spec: ScenarioSpec, desk: ReturnsDesk, shoppers: list[Shopper], progress: Progress) -> Design:
@@ -83,14 +84,12 @@ def todays_practice(spec: ScenarioSpec, desk: ReturnsDesk, shoppers: list[Shoppe
             legs = [int(matrix.duration_s[a, b]) for a, b in itertools.pairwise(points)]
             metres = sum(int(matrix.distance_m[a, b]) for a, b in itertools.pairwise(points))
             start = max(courier.shift.start_s, grid[slot_of[sequence[0]]].start_s - legs[0])
-            t = start
-            for rid, leg in zip(sequence, legs, strict=False):
-                window = grid[slot_of[rid]]
-                t = max(t + leg, window.start_s)
-                in_slot += t <= window.end_s
-                t += (by_id[rid].request.weight_g >= 20_000 and 420) or 180
-                origin_of[rid] = depot.id
-            end = t + legs[-1]
+            slots = [grid[slot_of[rid]] for rid in sequence]
+            service = [(by_id[rid].request.weight_g >= 20_000 and 420) or 180 for rid in sequence]
+            timed = serve_in_order(start, legs, [(slot,) for slot in slots], service)
+            in_slot += sum(begin <= slot.end_s for begin, slot in zip(timed.service_starts_s, slots, strict=True))
+            origin_of.update(dict.fromkeys(sequence, depot.id))
+            end = timed.departure_s + legs[-1]
             km += metres / 1000
             co2_g += metres / 1000 * spec.fleet.vehicle_of(courier.id).co2_g_per_km
             hours += (end - start) / 3600

@@ -1,5 +1,5 @@
-"""Strict JSON reading shared by every input format: typed getters that name the field, unknown keys
-rejected, and file errors that name the file and line.
+"""Strict reading shared by every input format, JSON and TOML: typed getters that name the field,
+unknown keys rejected, and file errors that name the file, the line and the key.
 
 A misspelt optional key must not be silently ignored, and a planner must be able to fix a file from
 the one-line message without reading a traceback.
@@ -8,8 +8,11 @@ the one-line message without reading a traceback.
 from __future__ import annotations
 
 import json
+import math
 import re
+import tomllib
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
@@ -77,6 +80,18 @@ class JsonNode:
             raise ValidationError(self.at(unknown[0]), self.UNKNOWN)
 
 
+class TomlTable(JsonNode):
+    """A TOML table with its key path: the same getters, TOML's words."""
+
+    CONTAINER = "a table"
+    UNKNOWN = "unknown key"
+
+    def table(self, key: str) -> TomlTable:
+        """A sub-table; an absent one reads as empty (every key in it has a default or is required)."""
+        self.used.add(key)
+        return TomlTable(self.value.get(key, {}), self.at(key))
+
+
 def kind(value: object) -> str:
     """A JSON type name for error messages."""
     if value is None:
@@ -113,6 +128,63 @@ def as_bool(value: object, path: str) -> bool:
     if not isinstance(value, bool):
         raise ValidationError(path, f"must be true or false, got {kind(value)}")
     return value
+
+
+def int_in(low: int, high: int) -> Callable[[object, str], int]:
+    """A getter for an integer within [low, high]."""
+
+    def convert(value: object, path: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValidationError(path, f"must be an integer within [{low}, {high}], got {value!r}")
+        return value
+
+    return convert
+
+
+def number_in(low: float, high: float) -> Callable[[object, str], float]:
+    """A getter for a finite number within [low, high]."""
+
+    def convert(value: object, path: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ValidationError(path, f"must be a number, got {value!r}")
+        if not low <= value <= high:
+            raise ValidationError(path, f"must be within [{low:g}, {high:g}], got {value}")
+        return float(value)
+
+    return convert
+
+
+def as_name(value: object, path: str) -> str:
+    """A non-empty string."""
+    if not isinstance(value, str) or not value:
+        raise ValidationError(path, f"must be a non-empty string, got {value!r}")
+    return value
+
+
+def as_names(value: object, path: str) -> tuple[str, ...]:
+    """A list of non-empty strings."""
+    if not isinstance(value, list):
+        raise ValidationError(path, "must be a list of strings")
+    return tuple(as_name(item, f"{path}[{i}]") for i, item in enumerate(value))
+
+
+_CLOCK = re.compile(r"^(\d{1,2}):([0-5]\d)(?::([0-5]\d))?$")
+
+
+def as_clock(value: object, path: str) -> int:
+    """A time of day "HH:MM" or "HH:MM:SS" (hours may pass 24) as seconds from midnight."""
+    match = _CLOCK.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValidationError(path, f'must be a time "HH:MM[:SS]", got {value!r}')
+    hours, minutes, seconds = match.groups()
+    return int(hours) * 3600 + int(minutes) * 60 + int(seconds or 0)
+
+
+def as_date(value: object, path: str) -> date:
+    """A TOML date (unquoted)."""
+    if isinstance(value, date):
+        return value
+    raise ValidationError(path, f"must be a date (2026-12-01, unquoted), got {value!r}")
 
 
 def _pointer(field: str) -> str:
@@ -154,3 +226,41 @@ def read_json_file(path: Path, parse: Callable[[object], T], *, max_bytes: int) 
         line = field_line(text, error.field)
         where = f"{path}:{line}" if line else str(path)
         raise InputFileError(f"{where}: {error}") from None
+
+
+def toml_line(text: str, field_path: str) -> int | None:
+    """1-based line of a dotted key in TOML text: its table header, then the key inside it."""
+    parts = [p for p in re.split(r"\.|\[\d+\]", field_path) if p]
+    lines = text.splitlines()
+    start, section = 0, ""
+    for depth in range(len(parts) - 1, 0, -1):
+        header = re.compile(r"^\s*\[+\s*" + re.escape(".".join(parts[:depth])) + r"\s*\]+")
+        hits = [i for i, line in enumerate(lines) if header.match(line)]
+        if hits:
+            start, section = hits[0] + 1, ".".join(parts[:depth])
+            break
+    key = parts[len(section.split(".")) if section else 0] if parts else ""
+    pattern = re.compile(r"^\s*" + re.escape(key) + r"\s*=|[{,]\s*" + re.escape(parts[-1]) + r"\s*=")
+    for i in range(start, len(lines)):
+        if i > start and lines[i].lstrip().startswith("[") and section:
+            break
+        if pattern.search(lines[i]):
+            return i + 1
+    return start or None
+
+
+def read_toml_file(path: Path, parse: Callable[[TomlTable], T]) -> T:
+    """Read and parse a TOML file; every error becomes an `InputFileError` naming the file, line and key."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputFileError(f"{path}: cannot read: {error}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise InputFileError(f"{path}: not valid TOML: {error}") from None
+    try:
+        return parse(TomlTable(data, ""))
+    except ValidationError as error:
+        line = toml_line(text, error.field) if error.field else None
+        raise InputFileError(f"{path}:{line}: {error}" if line else f"{path}: {error}") from None
