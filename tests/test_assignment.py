@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from optimizer.assignment.baseline import nearest_center
 from optimizer.assignment.problem import AssignmentProblem, ReturnBatch

@@ -5,8 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from optimizer.domain import Load, TimeWindow
 from optimizer.errors import InfeasibleError

@@ -7,7 +7,7 @@ position in the tuples; ids are for people and files.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -16,7 +16,7 @@ import numpy as np
 
 from optimizer.domain import DEFAULT_SKILLS, Courier, Depot, Location, PickupRequest
 from optimizer.errors import ValidationError
-from optimizer.geo.matrices import IntMatrix, MatrixSource, TravelMatrix
+from optimizer.geo.matrices import HaversineSource, IntMatrix, MatrixSource, TravelMatrix
 
 COST_UNITS_PER_CENT = 36_000
 """Integer cost scale inside the solver: km and hour rates in cents both become whole units."""
@@ -109,17 +109,21 @@ class RoutingProblem:
     @classmethod
     def from_source(
         cls,
-        depots: tuple[Depot, ...],
-        couriers: tuple[Courier, ...],
-        requests: tuple[PickupRequest, ...],
-        source: MatrixSource,
+        depots: Sequence[Depot],
+        couriers: Sequence[Courier],
+        requests: Sequence[PickupRequest],
+        source: MatrixSource | None = None,
         *,
         skills: frozenset[str] = DEFAULT_SKILLS,
         initial_routes: Mapping[str, tuple[str, ...]] | None = None,
     ) -> RoutingProblem:
-        """Build a problem whose travel matrix comes from `source` over the depots' and requests' locations."""
+        """Build a problem whose travel matrix comes from `source` over the depots' and requests' locations.
+
+        Without a source, travel is estimated from great-circle distances (`HaversineSource`).
+        """
         locations: list[Location] = [d.location for d in depots] + [r.location for r in requests]
-        return cls(depots, couriers, requests, source.matrix_for(locations), skills, initial_routes or {})
+        matrix = (source or HaversineSource()).matrix_for(locations)
+        return cls(tuple(depots), tuple(couriers), tuple(requests), matrix, skills, initial_routes or {})
 
     # Derived, index-based views used by the solver and the plan checks.
 
