@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
+import pytest
+
 from optimizer.domain import PickupRequest, TimeWindow
 from optimizer.routing import pyvrp_search
+from optimizer.routing.params import SolveParams
 from optimizer.routing.result import SolveStatus
 from tests.builders import courier, plane_problem, request, solve_valid
 
@@ -68,3 +74,28 @@ def test_a_request_pyvrp_cannot_serve_leaves_the_ortools_plan_in_charge() -> Non
     )
     result = solve_valid(problem, time_limit_s=1.0)
     assert [u.request_id for u in result.unassigned] == ["never"]
+
+
+def test_the_race_forks_only_in_a_single_threaded_process_and_uses_a_fork_server_in_a_threaded_host() -> None:
+    assert pyvrp_search.start_method("auto") == "fork"
+    release = threading.Event()
+    host = threading.Thread(target=release.wait)
+    host.start()
+    try:
+        assert pyvrp_search.start_method("auto") == "forkserver"
+    finally:
+        release.set()
+        host.join()
+
+
+@pytest.mark.parametrize("method", ["fork", "forkserver", "spawn"])
+def test_every_start_method_runs_the_race_and_gives_a_valid_plan(method: str) -> None:
+    problem = plane_problem({"D": (0, 0)}, [courier("c1"), courier("c2")], _grid(12))
+    race = pyvrp_search.PyvrpRace(problem, list(range(12)), time.perf_counter() + 3.0, 1, 10**9, method)
+    routes = race.result()
+    assert routes is not None, race.failure
+    assert sorted(r for route in routes.values() for r in route) == list(range(12))
+    assert race.start_s is not None
+    assert 0 <= race.start_s < 3.0
+    result = solve_valid(problem, time_limit_s=1.0, params=SolveParams(race_start=method))
+    assert not result.unassigned

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from optimizer.errors import ValidationError
 
+RACE_STARTS = ("auto", "fork", "forkserver", "spawn")
+
 
 @dataclass(frozen=True)
 class SolveParams:
@@ -28,6 +30,9 @@ class SolveParams:
         Largest relative change a non-zero seed makes to an arc's distance cost in the search.
     race
         Let PyVRP race OR-Tools where its model fits (and no solution limit asks for determinism).
+    race_start
+        How the race's child process starts: ``auto`` (fork in a single-threaded process, else a
+        fork server), or ``fork``, ``forkserver`` or ``spawn``.
     """
 
     search_share: float = 0.97
@@ -35,6 +40,7 @@ class SolveParams:
     exact_exchange_limit: int = 200
     seed_noise: float = 0.005
     race: bool = True
+    race_start: str = "auto"
 
     def __post_init__(self) -> None:
         for name in ("search_share", "ortools_share"):
@@ -49,3 +55,5 @@ class SolveParams:
             raise ValidationError("seed_noise", f"must be within [0, 0.5), got {noise!r}")
         if not isinstance(self.race, bool):
             raise ValidationError("race", f"must be true or false, got {self.race!r}")
+        if self.race_start not in RACE_STARTS:
+            raise ValidationError("race_start", f"must be one of {', '.join(RACE_STARTS)}, got {self.race_start!r}")

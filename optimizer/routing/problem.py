@@ -45,6 +45,11 @@ class RoutingProblem:
     skills: frozenset[str] = DEFAULT_SKILLS
     initial_routes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
+    def __reduce__(self) -> tuple[type[RoutingProblem], tuple[object, ...]]:
+        """Pickle by the constructor's arguments (the race's child process gets its own copy)."""
+        fields = (self.depots, self.couriers, self.requests, self.matrix, self.skills, dict(self.initial_routes))
+        return (RoutingProblem, fields)
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "initial_routes", MappingProxyType(dict(self.initial_routes)))
         if not self.depots:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import threading
 import time
 import warnings
 from collections.abc import Sequence
@@ -40,8 +41,6 @@ def unsupported(problem: RoutingProblem) -> str | None:
         import pyvrp  # noqa: F401
     except ImportError:
         return "pyvrp is not installed"
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return "no fork start method on this platform"
     if any(problem.locked_requests):
         return "locked stops"
     return None
@@ -195,40 +194,70 @@ def search(
 
 
 def _child(
-    conn: Connection, problem: RoutingProblem, modelled: Sequence[int], seconds: float, seed: int, prize: int
+    conn: Connection, problem: RoutingProblem, modelled: Sequence[int], deadline: float, seed: int, prize: int
 ) -> None:
+    started = time.monotonic()
     try:
-        conn.send(search(problem, modelled, seconds, seed, prize))
+        answer: Routes | str | None = search(problem, modelled, deadline - started - _MARGIN_S, seed, prize)
     except Exception as error:  # the race goes on without this engine; the parent records why
-        conn.send(f"{type(error).__name__}: {error}")
+        answer = f"{type(error).__name__}: {error}"
+    try:
+        conn.send((started, answer))
     finally:
         conn.close()
 
 
+def start_method(requested: str) -> str:
+    """The process start method for the race.
+
+    ``auto`` forks while this process runs a single Python thread (the fastest start, and safe then);
+    inside a threaded host (a web server, a notebook kernel) it uses a fork server, which forks from
+    a clean single-threaded process that has PyVRP already loaded.
+    """
+    if requested != "auto":
+        return requested
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return "fork"
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
 class PyvrpRace:
-    """PyVRP searching in a forked child (on the other core) until `deadline`."""
+    """PyVRP searching in a child process (on the other core) until `deadline` (a `time.perf_counter` time)."""
 
     def __init__(
-        self, problem: RoutingProblem, modelled: Sequence[int], deadline: float, seed: int, mandatory_prize: int
+        self,
+        problem: RoutingProblem,
+        modelled: Sequence[int],
+        deadline: float,
+        seed: int,
+        mandatory_prize: int,
+        method: str = "auto",
     ) -> None:
-        context = multiprocessing.get_context("fork")
+        self.method = start_method(method)
+        context: Any = multiprocessing.get_context(self.method)  # typeshed types it by literal name only
+        if self.method == "forkserver":
+            context.set_forkserver_preload([__name__, "pyvrp"])  # no effect once the server runs
         self._conn, child_conn = context.Pipe(duplex=False)
-        seconds = deadline - time.perf_counter() - _MARGIN_S
+        self.created = time.monotonic()
+        deadline = self.created + (deadline - time.perf_counter())  # the child's clock is the system-wide one
         self._process = context.Process(
-            target=_child, args=(child_conn, problem, list(modelled), seconds, seed, mandatory_prize), daemon=True
+            target=_child, args=(child_conn, problem, list(modelled), deadline, seed, mandatory_prize), daemon=True
         )
         self._process.start()
         child_conn.close()
         self._deadline = deadline
         self.failure: str | None = None
+        self.start_s: float | None = None
+        """Seconds from the race's creation until the child began to search (start-up cost)."""
 
     def result(self) -> Routes | None:
         """The child's routes, or None if it found no feasible plan in time (see `failure`)."""
         try:
-            if not self._conn.poll(max(0.0, self._deadline - time.perf_counter()) + _MARGIN_S):
+            if not self._conn.poll(max(0.0, self._deadline - time.monotonic()) + _MARGIN_S):
                 self.failure = "pyvrp did not answer in time"
                 return None
-            answer = self._conn.recv()
+            started, answer = self._conn.recv()
+            self.start_s = started - self.created
         except (EOFError, OSError) as error:
             self.failure = f"pyvrp stopped: {error}"
             return None

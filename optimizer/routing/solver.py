@@ -62,7 +62,7 @@ def solve(
         why_not = "the parameters leave the race out"
     if solution_limit is not None:
         why_not = "a solution limit asks for a deterministic search"  # PyVRP's race runs on the clock
-    race = None if why_not else pyvrp_search.PyvrpRace(problem, modelled, deadline, seed, big)
+    race = None if why_not else pyvrp_search.PyvrpRace(problem, modelled, deadline, seed, big, params.race_start)
     try:
         model = OrToolsModel(problem, modelled, screenings, seed, big, params)
         # Racing PyVRP, OR-Tools gets a first slice here (lasting at least until its first plan, so
