@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 
@@ -77,7 +79,9 @@ def test_a_request_pyvrp_cannot_serve_leaves_the_ortools_plan_in_charge() -> Non
 
 
 def test_the_race_forks_only_in_a_single_threaded_process_and_uses_a_fork_server_in_a_threaded_host() -> None:
-    assert pyvrp_search.start_method("auto") == "fork"
+    fresh = "from optimizer.routing import pyvrp_search; print(pyvrp_search.start_method('auto'))"
+    alone = subprocess.run([sys.executable, "-c", fresh], check=True, capture_output=True, text=True, timeout=120)
+    assert alone.stdout.strip() == "fork"
     release = threading.Event()
     host = threading.Thread(target=release.wait)
     host.start()
