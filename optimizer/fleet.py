@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from optimizer.domain import Courier, Depot, Load, TimeWindow
+from optimizer.domain import MAX_RATE_CENTS, Courier, Depot, Load, TimeWindow
 from optimizer.errors import ValidationError
 
 
@@ -22,6 +22,22 @@ class VehicleType:
     speed_factor: float = 1.0
     co2_g_per_km: float = 180.0
     """Tailpipe CO2 per km (a light diesel van; about 60 for an electric van on China's grid)."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip() or not self.name.isidentifier():
+            raise ValidationError("name", f"must be a short word (letters, digits, _), got {self.name!r}")
+        if not isinstance(self.capacity, Load):
+            raise ValidationError("capacity", f"must be a Load, got {self.capacity!r}")
+        if not all(isinstance(skill, str) and skill for skill in self.skills):
+            raise ValidationError("skills", f"must be non-empty strings, got {sorted(map(str, self.skills))}")
+        for name in ("fixed_cost_cents", "cost_per_km_cents", "cost_per_hour_cents"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RATE_CENTS:
+                raise ValidationError(name, f"must be an integer within [0, {MAX_RATE_CENTS}], got {value!r}")
+        for name, low, high in (("speed_factor", 0.05, 20.0), ("co2_g_per_km", 0.0, 10_000.0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+                raise ValidationError(name, f"must be within [{low:g}, {high:g}], got {value!r}")
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,8 @@ class ReturnPolicy:
     currency: str = "CNY"
 
     def __post_init__(self) -> None:
+        if not (isinstance(self.currency, str) and len(self.currency) == 3 and self.currency.isupper()):
+            raise ValidationError("currency", f"must be an ISO 4217 code such as CNY, got {self.currency!r}")
         for name in ("pickup_fee_cents", "drop_off_fee_cents", "insurance_cap_cents"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_AMOUNT:

@@ -39,6 +39,12 @@ class SlotPolicy:
     consolidation_s: int = 3 * 3600
     """From the end of the pickup slot (or drop-off) until the parcel leaves for its center."""
 
+    def __post_init__(self) -> None:
+        for name in ("cutoff_s", "green_added_s", "consolidation_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 7 * 86400:
+                raise ValidationError(name, f"must be whole seconds within [0, 604800], got {value!r}")
+
 
 @dataclass(frozen=True, slots=True)
 class SlotOffer:

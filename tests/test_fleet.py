@@ -7,6 +7,8 @@ import pytest
 from optimizer.domain import Depot, Load, Location
 from optimizer.errors import ValidationError
 from optimizer.fleet import FleetSpec, VehicleType
+from optimizer.policy import ReturnPolicy
+from optimizer.quoting import SlotPolicy
 
 DEPOTS = (Depot("D1", Location(22.7, 114.3)), Depot("D2", Location(22.71, 114.31)))
 
@@ -31,3 +33,26 @@ def test_bad_fleets_name_the_field() -> None:
         FleetSpec(-1)
     with pytest.raises(ValidationError, match="not a courier"):
         FleetSpec(1).vehicle_of("D1-truck1")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"name": "two words"}, "name"),
+        ({"cost_per_km_cents": -1}, "cost_per_km_cents"),
+        ({"speed_factor": 0.0}, "speed_factor"),
+        ({"co2_g_per_km": float("nan")}, "co2_g_per_km"),
+        ({"skills": frozenset({""})}, "skills"),
+    ],
+)
+def test_a_vehicle_type_rejects_a_bad_field_by_name(change: dict[str, object], field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        VehicleType(**change)  # type: ignore[arg-type]
+    assert caught.value.field == field
+
+
+def test_slot_policy_and_return_policy_validate_themselves() -> None:
+    with pytest.raises(ValidationError, match="cutoff_s"):
+        SlotPolicy(cutoff_s=-60)
+    with pytest.raises(ValidationError, match="currency"):
+        ReturnPolicy(currency="yuan")

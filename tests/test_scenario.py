@@ -87,6 +87,9 @@ def test_bad_scenarios_name_the_file_line_and_key(tmp_path: Path) -> None:
     bad.write_text("date = 2026-12-01\n[demand]\n")
     with pytest.raises(InputFileError, match=r"demand\.returns: is required"):
         load_scenario(bad)
+    bad.write_text('date = 2026-12-01\n[demand]\nreturns = 3\n[fleet.vehicle]\nname = "a van"\n')
+    with pytest.raises(InputFileError, match=r"bad\.toml:5: fleet\.vehicle\.name: must be a short word"):
+        load_scenario(bad)
 
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from optimizer.demand import CATEGORY_PROFILES, DemandSpec
 from optimizer.domain import CenterCategory, Load, Location, ProcessingCenter, SlotGrid, TimeWindow
+from optimizer.errors import ValidationError
 from optimizer.fleet import FleetSpec, VehicleType
 from optimizer.io.strict import (
     TomlTable,
@@ -99,7 +101,8 @@ def _demand(table: TomlTable, slots: SlotGrid, folder: Path) -> tuple[DemandSpec
 
 def _vehicle(v: TomlTable, default_name: str) -> VehicleType:
     default = VehicleType()
-    vehicle = VehicleType(
+    build = partial(
+        VehicleType,
         name=v.get("name", as_name, default_name),
         capacity=Load(
             v.get("weight_g", int_in(1, 10**9), default.capacity.weight_g),
@@ -114,7 +117,10 @@ def _vehicle(v: TomlTable, default_name: str) -> VehicleType:
         co2_g_per_km=v.get("co2_g_per_km", number_in(0, 10_000), default.co2_g_per_km),
     )
     v.done()
-    return vehicle
+    try:
+        return build()
+    except ValidationError as error:
+        raise error.within(v.path) from None
 
 
 def _fleet(table: TomlTable) -> FleetSpec:
