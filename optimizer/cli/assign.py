@@ -22,6 +22,7 @@ from optimizer.cli.app import (
     fail,
     money,
     open_region,
+    table,
 )
 from optimizer.errors import BackhaulError
 from optimizer.geo import DEFAULT_CACHE_DIR, DEFAULT_REGIONS_DIR
@@ -72,12 +73,8 @@ def _print_report(
         )
     console.print(centers)
     if optimal.unplaced:
-        left = Table(title="Unplaced returns")
-        for column in ("reason", "returns", "detail"):
-            left.add_column(column)
-        for group in optimal.unplaced:
-            left.add_row(group.reason.value, f"{len(group.indices):,}", group.detail)
-        console.print(left)
+        left = [[group.reason.value, f"{len(group.indices):,}", group.detail] for group in optimal.unplaced]
+        console.print(table("Unplaced returns", ["reason", "returns", "detail"], left))
 
 
 @app.command()

@@ -26,6 +26,7 @@ from optimizer.cli.app import (
     fail,
     money,
     open_region,
+    table,
     write_json_atomically,
 )
 from optimizer.errors import BackhaulError
@@ -88,12 +89,8 @@ def _print_summary(console: Console, problem: RoutingProblem, result: RoutingRes
         kpis.add_row(label, value)
     console.print(kpis)
     if result.unassigned:
-        left_out = Table(title="Unassigned")
-        for column in ("request", "reason", "detail"):
-            left_out.add_column(column)
-        for item in result.unassigned:
-            left_out.add_row(item.request_id, item.reason.value, item.detail)
-        console.print(left_out)
+        rows = [[item.request_id, item.reason.value, item.detail] for item in result.unassigned]
+        console.print(table("Unassigned", ["request", "reason", "detail"], rows))
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
 

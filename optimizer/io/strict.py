@@ -208,14 +208,19 @@ def field_line(text: str, field: str) -> int | None:
     return int(start.line) + 1
 
 
-def read_json_file(path: Path, parse: Callable[[object], T], *, max_bytes: int) -> T:
-    """Read and parse a JSON file; every error becomes an `InputFileError` naming the file, line and field."""
+def _read_text(path: Path, max_bytes: int) -> str:
+    """The file as UTF-8 text, refused when larger than `max_bytes`."""
     try:
         if path.stat().st_size > max_bytes:
-            raise InputFileError(f"{path}: larger than {max_bytes // 2**20} MiB")
-        text = path.read_text(encoding="utf-8")
+            raise InputFileError(f"{path}: larger than {max_bytes / 2**20:g} MiB")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise InputFileError(f"{path}: cannot read: {error}") from None
+
+
+def read_json_file(path: Path, parse: Callable[[object], T], *, max_bytes: int) -> T:
+    """Read and parse a JSON file; every error becomes an `InputFileError` naming the file, line and field."""
+    text = _read_text(path, max_bytes)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -249,12 +254,9 @@ def toml_line(text: str, field_path: str) -> int | None:
     return start or None
 
 
-def read_toml_file(path: Path, parse: Callable[[TomlTable], T]) -> T:
+def read_toml_file(path: Path, parse: Callable[[TomlTable], T], *, max_bytes: int = 2**20) -> T:
     """Read and parse a TOML file; every error becomes an `InputFileError` naming the file, line and key."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputFileError(f"{path}: cannot read: {error}") from None
+    text = _read_text(path, max_bytes)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from optimizer.assignment.result import AssignmentResult
+from optimizer.assignment.result import AssignmentResult, CenterUse
 
 
 @dataclass(frozen=True)
@@ -20,16 +20,6 @@ class CostSplit:
     recovered: int
     unplaced_penalty: int
     total: int
-
-
-@dataclass(frozen=True)
-class CenterUse:
-    """A processing center's day: its capacity, the returns it took, and the returns sent to it."""
-
-    id: str
-    capacity: int
-    used: int
-    demand: int
 
 
 @dataclass(frozen=True)
@@ -59,7 +49,7 @@ class Kpis:
         return {
             **asdict(self),
             "unplaced_reasons": dict(self.unplaced_reasons),
-            "centers": [asdict(c) for c in self.centers],
+            "centers": [{"id": c.id, "capacity": c.capacity, "used": c.used, "demand": c.demand} for c in self.centers],
         }
 
 
@@ -150,5 +140,5 @@ def kpis_of(
         co2_kg=round(co2_g / 1000, 1),
         unplaced_returns=result.unplaced_count + unserved,
         unplaced_reasons=dict(sorted((k, v) for k, v in reasons.items() if v)),
-        centers=tuple(CenterUse(c.id, c.capacity, c.used, c.demand) for c in result.centers),
+        centers=tuple(result.centers),
     )
