@@ -173,8 +173,8 @@ def main() -> None:
     generated = generate_returns(region, DemandSpec(args.prebook + 1000, pickup_share=1.0), seed=3)
     addresses = [
         (
-            r.location.lat,
-            r.location.lon,
+            r.address.lat,
+            r.address.lon,
             r.category if r.category != "bulky" else "home",
             min(r.weight_g, 15_000),
             int(rng.integers(len(SLOTS))),

@@ -16,7 +16,7 @@ import argparse
 import statistics
 
 from optimizer.assignment.baseline import nearest_center
-from optimizer.assignment.from_region import ReturnItem, assignment_problem
+from optimizer.assignment.from_region import assignment_problem
 from optimizer.assignment.result import AssignmentResult
 from optimizer.assignment.solver import assign
 from optimizer.assignment.validator import validate_assignment
@@ -43,7 +43,7 @@ def main() -> None:
     saved_pct, avoided = [], []
     for seed in range(args.seeds):
         returns = generate_returns(region, DemandSpec(args.returns), seed=seed)
-        items = [ReturnItem(r.id, r.category, r.weight_g, location=r.location, method=r.method) for r in returns]
+        items = list(returns)
         problem = assignment_problem(region, items)
         optimal, rule = assign(problem), nearest_center(problem)
         assert validate_assignment(problem, optimal) == []

@@ -34,7 +34,7 @@ def main() -> None:
     args = parser.parse_args()
     region = load_region(args.region)
     sites = [d.location for d in region.sites.depots] + [p.location for p in region.sites.drop_off_points]
-    addresses = [r.location for r in generate_returns(region, DemandSpec(args.points - len(sites)), seed=11)]
+    addresses = [r.address for r in generate_returns(region, DemandSpec(args.points - len(sites)), seed=11)]
     points = sites + addresses
     cold, warm, air = [], [], []
     for _ in range(args.runs):

@@ -5,7 +5,6 @@ __version__: str
 from .assignment import (
     AssignmentProblem as AssignmentProblem,
     AssignmentResult as AssignmentResult,
-    ReturnItem as ReturnItem,
     assign as assign,
     assignment_problem as assignment_problem,
     nearest_center as nearest_center,
@@ -13,7 +12,6 @@ from .assignment import (
 )
 from .demand import (
     DemandSpec as DemandSpec,
-    ReturnRequest as ReturnRequest,
     generate_returns as generate_returns,
 )
 from .domain import (
@@ -29,6 +27,7 @@ from .domain import (
     Parcel as Parcel,
     PickupRequest as PickupRequest,
     ProcessingCenter as ProcessingCenter,
+    Return as Return,
     SlotGrid as SlotGrid,
     TimeWindow as TimeWindow,
 )

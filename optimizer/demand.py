@@ -17,7 +17,7 @@ from types import MappingProxyType
 import numpy as np
 import numpy.typing as npt
 
-from optimizer.domain import CATEGORIES, OTHER_REASONS, QUALITY_REASONS, Location, Parcel, SlotGrid, TimeWindow
+from optimizer.domain import CATEGORIES, OTHER_REASONS, QUALITY_REASONS, Location, Return, SlotGrid
 from optimizer.errors import ValidationError
 from optimizer.geo.region import Region
 
@@ -98,26 +98,6 @@ class DemandSpec:
         return normalised
 
 
-@dataclass(frozen=True, slots=True)
-class ReturnRequest:
-    """One shopper's return: where, what, why, how it comes back, and (for a pickup) the preferred slot."""
-
-    id: str
-    location: Location
-    category: str
-    weight_g: int
-    volume_cm3: int
-    reason: str
-    quality_problem: bool
-    method: str
-    """"pickup" or "drop_off"."""
-    preferred_slot: TimeWindow | None
-
-    def parcels(self) -> tuple[Parcel, ...]:
-        """The return as parcel lines (one parcel)."""
-        return (Parcel(self.weight_g, self.volume_cm3),)
-
-
 def _addresses(region: Region, count: int, rng: np.random.Generator) -> npt.NDArray[np.float64]:
     """(lon, lat) rows on residential streets, inside the region, weighted by street length."""
     graph = region.road_graph
@@ -140,7 +120,7 @@ def _addresses(region: Region, count: int, rng: np.random.Generator) -> npt.NDAr
     return np.concatenate(found)[:count] if found else np.zeros((0, 2))
 
 
-def generate_returns(region: Region, spec: DemandSpec, *, seed: int) -> tuple[ReturnRequest, ...]:
+def generate_returns(region: Region, spec: DemandSpec, *, seed: int) -> tuple[Return, ...]:
     """A day of `spec.returns` return requests in `region`, reproducible from `seed`."""
     rng = np.random.default_rng(seed)
     count = spec.returns
@@ -160,14 +140,13 @@ def generate_returns(region: Region, spec: DemandSpec, *, seed: int) -> tuple[Re
         pickup = profile.pickup_only or bool(rng.random() < spec.pickup_share)
         slot = slots[int(rng.choice(len(slots), p=slot_weights))] if pickup else None
         requests.append(
-            ReturnRequest(
+            Return(
                 id=f"R{i + 1:06d}",
                 location=Location(round(float(points[i, 1]), 6), round(float(points[i, 0]), 6)),
                 category=name,
                 weight_g=weight,
                 volume_cm3=volume,
                 reason=reason,
-                quality_problem=quality,
                 method="pickup" if pickup else "drop_off",
                 preferred_slot=slot,
             )

@@ -49,7 +49,7 @@ def build() -> dict[str, Any]:
         {"id": "depot-pingshan-west", "lat": west.lat, "lon": west.lon},
         {"id": "depot-pingshan-east", "lat": east.lat, "lon": east.lon},
     ]
-    addresses = [r.location for r in generate_returns(region, DemandSpec(60), seed=SEED)]
+    addresses = [r.address for r in generate_returns(region, DemandSpec(60), seed=SEED)]
     trike = {"weight_g": 150_000, "volume_cm3": 1_200_000, "parcels": 40}
     van = {"weight_g": 700_000, "volume_cm3": 4_500_000, "parcels": 90}
     couriers = []

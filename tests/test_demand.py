@@ -25,12 +25,12 @@ def test_returns_lie_on_streets_in_the_region_with_the_documented_shape() -> Non
     region = load_region("shenzhen-pingshan")
     spec = DemandSpec(1500, pickup_share=0.5)
     returns = generate_returns(region, spec, seed=3)
-    lonlat = np.array([(r.location.lon, r.location.lat) for r in returns])
+    lonlat = np.array([(r.address.lon, r.address.lat) for r in returns])
     assert not region.outside(lonlat).any()
     _, access = region.road_graph.snap(lonlat)
     assert np.median(access) < 40  # set back a few metres from a street (snapped to its nearest vertex)
     assert access.max() < region.max_snap_m
-    RoadNetworkSource(region).matrix_for([r.location for r in returns[:50]])  # every point is routable
+    RoadNetworkSource(region).matrix_for([r.address for r in returns[:50]])  # every point is routable
     shares = Counter(r.category for r in returns)
     for name, profile in CATEGORY_PROFILES.items():
         assert abs(shares[name] / len(returns) - profile.share) < 0.05, name

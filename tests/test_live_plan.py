@@ -31,7 +31,7 @@ def _book_all(planner: LivePlanner, region: Region, count: int, seed: int) -> tu
     refused = 0
     rng = np.random.default_rng(seed)
     for r in generate_returns(region, DemandSpec(count, pickup_share=1.0), seed=seed):
-        pickup = NewPickup(planner.locate(r.location), 240, Load(r.weight_g, r.volume_cm3, 1), frozenset())
+        pickup = NewPickup(planner.locate(r.address), 240, Load(r.weight_g, r.volume_cm3, 1), frozenset())
         window = slots[int(rng.integers(len(slots)))]
         (option,) = planner.options(plan, pickup, [window])
         if option is None:
@@ -40,7 +40,7 @@ def _book_all(planner: LivePlanner, region: Region, count: int, seed: int) -> tu
         assert window.start_s <= option.service_start_s <= window.end_s
         plan = planner.insert(plan, r.id, pickup, option)
         parcel = Parcel(r.weight_g, r.volume_cm3)
-        booked.append(PickupRequest(r.id, r.location, (window,), 240, (parcel,)))
+        booked.append(PickupRequest(r.id, r.address, (window,), 240, (parcel,)))
     return plan, booked, refused
 
 

@@ -11,9 +11,9 @@ from api.schemas import (
 )
 from api.services.context import ServiceContext
 from optimizer.assignment.baseline import nearest_center
-from optimizer.assignment.from_region import ReturnItem, assignment_problem
+from optimizer.assignment.from_region import assignment_problem
 from optimizer.assignment.solver import assign
-from optimizer.domain import Location
+from optimizer.domain import Location, Return
 from optimizer.errors import ValidationError
 
 
@@ -31,7 +31,9 @@ class Assignments:
         for i, r in enumerate(body.returns):
             location = Location(r.location.lat, r.location.lon) if r.location else None
             try:
-                items.append(ReturnItem(r.id, r.category, r.weight_g, r.origin, location, r.method))
+                items.append(
+                    Return(r.id, r.category, r.weight_g, origin_id=r.origin, location=location, method=r.method)
+                )
             except ValidationError as error:
                 raise error.within(f"returns[{i}]") from None
         desk = self.context.desk

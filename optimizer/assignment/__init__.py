@@ -1,7 +1,7 @@
 """Returns -> processing centers: the optimal capacity-respecting assignment and today's nearest-center rule."""
 
 from optimizer.assignment.baseline import nearest_center
-from optimizer.assignment.from_region import ReturnItem, assignment_problem
+from optimizer.assignment.from_region import assignment_problem
 from optimizer.assignment.problem import AssignmentProblem, ReturnBatch
 from optimizer.assignment.result import AssignmentResult, UnplacedReason
 from optimizer.assignment.solver import assign
@@ -11,7 +11,6 @@ __all__ = [
     "AssignmentProblem",
     "AssignmentResult",
     "ReturnBatch",
-    "ReturnItem",
     "UnplacedReason",
     "assign",
     "assignment_problem",

@@ -8,38 +8,18 @@ from every consolidation point to every center come from the road network.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from optimizer.assignment.problem import DEFAULT_UNPLACED_PENALTY_CENTS, AssignmentProblem, ReturnBatch
-from optimizer.domain import CATEGORIES, Location
+from optimizer.domain import CATEGORIES, Return
 from optimizer.errors import ValidationError
 from optimizer.geo.region import Region
 from optimizer.geo.road_matrix import RoadNetworkSource
 
-METHODS = ("pickup", "drop_off")
 
-
-@dataclass(frozen=True, slots=True)
-class ReturnItem:
-    """A return to place: at a named site (`origin_id`), or at an address with the method that collects it."""
-
-    id: str
-    category: str
-    weight_g: int
-    origin_id: str | None = None
-    location: Location | None = None
-    method: str | None = None
-
-    def __post_init__(self) -> None:
-        if (self.origin_id is None) == (self.location is None):
-            raise ValidationError("origin", "give either origin (a site id) or location with method")
-        if self.location is not None and self.method not in METHODS:
-            raise ValidationError("method", f"must be one of {', '.join(METHODS)}, got {self.method!r}")
-
-
-def _categories(region: Region, items: Sequence[ReturnItem]) -> tuple[str, ...]:
+def _categories(region: Region, items: Sequence[Return]) -> tuple[str, ...]:
     named = {item.category for item in items} | {name for c in region.sites.centers for name in c.categories}
     known = [name for name in CATEGORIES if name in named]
     return (*known, *sorted(named - set(known)))
@@ -47,7 +27,7 @@ def _categories(region: Region, items: Sequence[ReturnItem]) -> tuple[str, ...]:
 
 def assignment_problem(
     region: Region,
-    items: Sequence[ReturnItem],
+    items: Sequence[Return],
     *,
     source: RoadNetworkSource | None = None,
     unplaced_penalty_cents: int = DEFAULT_UNPLACED_PENALTY_CENTS,

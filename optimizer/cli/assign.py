@@ -29,7 +29,7 @@ from optimizer.geo import DEFAULT_CACHE_DIR, DEFAULT_REGIONS_DIR
 from optimizer.io.assignment_json import assignment_to_dict, savings
 
 if TYPE_CHECKING:
-    from optimizer.assignment.from_region import ReturnItem
+    from optimizer.domain import Return
 
 DEFAULT_REGION = "shenzhen-pingshan"
 
@@ -98,7 +98,7 @@ def assign(
     """Assign returns to the cheapest processing centers with capacity; report costs, use and shadow prices."""
     # the geography and solver stack loads here, not when `backhaul` starts
     from optimizer.assignment.baseline import nearest_center
-    from optimizer.assignment.from_region import ReturnItem, assignment_problem
+    from optimizer.assignment.from_region import assignment_problem
     from optimizer.assignment.solver import assign as solve_assignment
     from optimizer.assignment.validator import validate_assignment
     from optimizer.demand import DemandSpec, generate_returns
@@ -108,7 +108,7 @@ def assign(
     errors = error_console()
     if (returns_file is None) == (generate is None):
         fail(errors, "give a RETURNS.json file or --generate N (not both)")
-    items: tuple[ReturnItem, ...]
+    items: tuple[Return, ...]
     file_penalty = DEFAULT_UNPLACED_PENALTY_CENTS
     if returns_file is not None:
         try:
@@ -120,7 +120,7 @@ def assign(
     loaded = open_region(region or DEFAULT_REGION, regions_dir, errors)
     if generate is not None:
         generated = generate_returns(loaded, DemandSpec(generate), seed=seed)
-        items = tuple(ReturnItem(r.id, r.category, r.weight_g, location=r.location, method=r.method) for r in generated)
+        items = tuple(generated)
     try:
         problem = assignment_problem(
             loaded,

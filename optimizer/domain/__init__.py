@@ -19,7 +19,8 @@ from optimizer.domain.model import (
     TimeWindow,
     total_load,
 )
-from optimizer.domain.vocabulary import CATEGORIES, OTHER_REASONS, QUALITY_REASONS, REASON_CODES, SlotGrid
+from optimizer.domain.returns import Return
+from optimizer.domain.vocabulary import CATEGORIES, METHODS, OTHER_REASONS, QUALITY_REASONS, REASON_CODES, SlotGrid
 
 __all__ = [
     "CATEGORIES",
@@ -27,6 +28,7 @@ __all__ = [
     "MAX_AMOUNT",
     "MAX_RATE_CENTS",
     "MAX_TIME_S",
+    "METHODS",
     "OTHER_REASONS",
     "QUALITY_REASONS",
     "REASON_CODES",
@@ -40,6 +42,7 @@ __all__ = [
     "Parcel",
     "PickupRequest",
     "ProcessingCenter",
+    "Return",
     "SlotGrid",
     "TimeWindow",
     "total_load",

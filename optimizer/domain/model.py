@@ -25,14 +25,14 @@ MAX_RATE_CENTS = 10**7
 """Largest cost per km or per hour accepted, in cents."""
 
 
-def _require_int(name: str, value: object, *, minimum: int = 0, maximum: int = MAX_AMOUNT) -> None:
+def require_int(name: str, value: object, *, minimum: int = 0, maximum: int = MAX_AMOUNT) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(name, f"must be an integer, got {value!r}")
     if not minimum <= value <= maximum:
         raise ValidationError(name, f"must be within [{minimum}, {maximum}], got {value}")
 
 
-def _require_id(name: str, value: object) -> None:
+def require_id(name: str, value: object) -> None:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(name, f"must be a non-empty string, got {value!r}")
 
@@ -60,8 +60,8 @@ class TimeWindow:
     end_s: int
 
     def __post_init__(self) -> None:
-        _require_int("start_s", self.start_s, maximum=MAX_TIME_S)
-        _require_int("end_s", self.end_s, maximum=MAX_TIME_S)
+        require_int("start_s", self.start_s, maximum=MAX_TIME_S)
+        require_int("end_s", self.end_s, maximum=MAX_TIME_S)
         if self.end_s < self.start_s:
             raise ValidationError("end_s", f"window ends ({self.end_s}) before it starts ({self.start_s})")
 
@@ -81,7 +81,7 @@ class Load:
 
     def __post_init__(self) -> None:
         for name in self.DIMENSIONS:
-            _require_int(name, getattr(self, name))
+            require_int(name, getattr(self, name))
 
     def as_tuple(self) -> tuple[int, int, int]:
         return (self.weight_g, self.volume_cm3, self.parcels)
@@ -107,9 +107,9 @@ class Parcel:
     count: int = 1
 
     def __post_init__(self) -> None:
-        _require_int("weight_g", self.weight_g)
-        _require_int("volume_cm3", self.volume_cm3)
-        _require_int("count", self.count, minimum=1)
+        require_int("weight_g", self.weight_g)
+        require_int("volume_cm3", self.volume_cm3)
+        require_int("count", self.count, minimum=1)
 
     @property
     def load(self) -> Load:
@@ -136,7 +136,7 @@ def _check_windows(windows: tuple[TimeWindow, ...]) -> None:
 
 def _check_skills(name: str, skills: frozenset[str]) -> None:
     for skill in skills:
-        _require_id(name, skill)
+        require_id(name, skill)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,15 +159,15 @@ class PickupRequest:
     penalty_cents: int = 0
 
     def __post_init__(self) -> None:
-        _require_id("id", self.id)
+        require_id("id", self.id)
         _check_windows(self.time_windows)
-        _require_int("service_s", self.service_s, maximum=MAX_TIME_S)
+        require_int("service_s", self.service_s, maximum=MAX_TIME_S)
         if not self.parcels:
             raise ValidationError("parcels", "a pickup collects at least one parcel")
         _check_skills("required_skills", self.required_skills)
         if not isinstance(self.mandatory, bool):
             raise ValidationError("mandatory", f"must be true or false, got {self.mandatory!r}")
-        _require_int("penalty_cents", self.penalty_cents)
+        require_int("penalty_cents", self.penalty_cents)
         if self.mandatory and self.penalty_cents:
             raise ValidationError("penalty_cents", "only an optional request (mandatory=false) has a penalty")
 
@@ -192,7 +192,7 @@ class Depot:
     location: Location
 
     def __post_init__(self) -> None:
-        _require_id("id", self.id)
+        require_id("id", self.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,15 +218,15 @@ class Courier:
     locked_stop_ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        _require_id("id", self.id)
-        _require_id("start_depot_id", self.start_depot_id)
-        _require_id("end_depot_id", self.end_depot_id)
+        require_id("id", self.id)
+        require_id("start_depot_id", self.start_depot_id)
+        require_id("end_depot_id", self.end_depot_id)
         _check_skills("skills", self.skills)
-        _require_int("fixed_cost_cents", self.fixed_cost_cents)
+        require_int("fixed_cost_cents", self.fixed_cost_cents)
         for name in ("cost_per_km_cents", "cost_per_hour_cents"):
-            _require_int(name, getattr(self, name), maximum=MAX_RATE_CENTS)
+            require_int(name, getattr(self, name), maximum=MAX_RATE_CENTS)
         if self.max_route_duration_s is not None:
-            _require_int("max_route_duration_s", self.max_route_duration_s, minimum=1, maximum=MAX_TIME_S)
+            require_int("max_route_duration_s", self.max_route_duration_s, minimum=1, maximum=MAX_TIME_S)
         factor = self.speed_factor
         if isinstance(factor, bool) or not isinstance(factor, int | float) or not math.isfinite(factor):
             raise ValidationError("speed_factor", f"must be a finite number, got {factor!r}")
@@ -253,8 +253,8 @@ class DropOffPoint:
     kind: str = "locker"
 
     def __post_init__(self) -> None:
-        _require_id("id", self.id)
-        _require_id("kind", self.kind)
+        require_id("id", self.id)
+        require_id("kind", self.kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,10 +270,10 @@ class CenterCategory:
     capacity_per_day: int | None = None
 
     def __post_init__(self) -> None:
-        _require_int("cost_cents", self.cost_cents)
-        _require_int("recovery_cents", self.recovery_cents)
+        require_int("cost_cents", self.cost_cents)
+        require_int("recovery_cents", self.recovery_cents)
         if self.capacity_per_day is not None:
-            _require_int("capacity_per_day", self.capacity_per_day)
+            require_int("capacity_per_day", self.capacity_per_day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,12 +289,12 @@ class ProcessingCenter:
     categories: Mapping[str, CenterCategory]
 
     def __post_init__(self) -> None:
-        _require_id("id", self.id)
-        _require_int("capacity_per_day", self.capacity_per_day)
+        require_id("id", self.id)
+        require_int("capacity_per_day", self.capacity_per_day)
         if not self.categories:
             raise ValidationError("categories", "a processing center must be able to process at least one category")
         for name, terms in self.categories.items():
-            _require_id("categories", name)
+            require_id("categories", name)
             if not isinstance(terms, CenterCategory):
                 raise ValidationError(f"categories.{name}", "must be a CenterCategory")
 
@@ -314,8 +314,8 @@ class LineHaulTariff:
     off_network_detour: float = 1.3
 
     def __post_init__(self) -> None:
-        _require_int("per_parcel_cents", self.per_parcel_cents)
-        _require_int("millicents_per_kg_km", self.millicents_per_kg_km, maximum=MAX_RATE_CENTS)
+        require_int("per_parcel_cents", self.per_parcel_cents)
+        require_int("millicents_per_kg_km", self.millicents_per_kg_km, maximum=MAX_RATE_CENTS)
         detour = self.off_network_detour
         if isinstance(detour, bool) or not isinstance(detour, int | float) or not 1.0 <= detour <= 5.0:
             raise ValidationError("off_network_detour", f"must be within [1, 5], got {detour!r}")

@@ -18,6 +18,8 @@ OTHER_REASONS = ("changed_mind", "size_or_fit", "arrived_late", "better_price")
 """Return reasons that are not a quality problem."""
 REASON_CODES = ("quality", "not_quality", *QUALITY_REASONS, *OTHER_REASONS)
 """`quality` / `not_quality`, or a finer code that implies one of them."""
+METHODS = ("pickup", "drop_off")
+"""The ways a return comes back from the shopper: a courier at the door, or a drop-off point."""
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from optimizer.demand import ReturnRequest
-from optimizer.domain import Location, SlotGrid, TimeWindow
+from optimizer.domain import Location, Return, SlotGrid, TimeWindow
 from optimizer.errors import ValidationError
 from optimizer.io.strict import JsonNode, as_clock, as_int, as_number, as_str, read_json_file
-from optimizer.policy import is_quality_problem
 
 MAX_DEMAND_BYTES = 256 * 2**20
 
 
-def requests_from_dict(data: object, grid: SlotGrid) -> tuple[ReturnRequest, ...]:
+def requests_from_dict(data: object, grid: SlotGrid) -> tuple[Return, ...]:
     """Parse the returns; each preferred slot must start a slot of `grid`."""
     root = JsonNode(data, "")
     starts = {w.start_s: w for w in grid.slots}
@@ -39,10 +37,6 @@ def requests_from_dict(data: object, grid: SlotGrid) -> tuple[ReturnRequest, ...
         if method not in ("pickup", "drop_off"):
             raise ValidationError(node.at("method"), f'must be "pickup" or "drop_off", got {method!r}')
         reason = node.get("reason", as_str, "not_quality")
-        try:
-            quality = is_quality_problem(reason)
-        except ValidationError as error:
-            raise error.within(path) from None
         slot: TimeWindow | None = None
         if method == "pickup":
             start = as_clock(
@@ -51,23 +45,25 @@ def requests_from_dict(data: object, grid: SlotGrid) -> tuple[ReturnRequest, ...
             if start not in starts:
                 raise ValidationError(node.at("preferred_slot"), "is not the start of a slot of the scenario's grid")
             slot = starts[start]
-        found.append(
-            ReturnRequest(
-                id=node.get("id", as_str),
-                location=location,
-                category=node.get("category", as_str),
-                weight_g=weight,
-                volume_cm3=node.get("volume_cm3", as_int, 4 * weight),
-                reason=reason,
-                quality_problem=quality,
-                method=method,
-                preferred_slot=slot,
+        try:
+            found.append(
+                Return(
+                    id=node.get("id", as_str),
+                    location=location,
+                    category=node.get("category", as_str),
+                    weight_g=weight,
+                    volume_cm3=node.get("volume_cm3", as_int, 4 * weight),
+                    reason=reason,
+                    method=method,
+                    preferred_slot=slot,
+                )
             )
-        )
+        except ValidationError as error:
+            raise error.within(path) from None
         node.done()
     root.done()
     return tuple(found)
 
 
-def load_requests(path: Path, grid: SlotGrid) -> tuple[ReturnRequest, ...]:
+def load_requests(path: Path, grid: SlotGrid) -> tuple[Return, ...]:
     return read_json_file(path, lambda data: requests_from_dict(data, grid), max_bytes=MAX_DEMAND_BYTES)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from optimizer.assignment.from_region import ReturnItem
 from optimizer.assignment.problem import DEFAULT_UNPLACED_PENALTY_CENTS
-from optimizer.domain import Location
+from optimizer.domain import Location, Return
 from optimizer.errors import ValidationError
 from optimizer.io.strict import JsonNode, as_int, as_number, as_str, read_json_file
 
@@ -18,12 +17,12 @@ MAX_RETURNS_BYTES = 512 * 2**20
 class ReturnsDocument:
     """Parsed returns file: the returns, and optionally the region and unplaced penalty it names."""
 
-    returns: tuple[ReturnItem, ...]
+    returns: tuple[Return, ...]
     region: str | None
     unplaced_penalty_cents: int
 
 
-def _item(value: object, path: str) -> ReturnItem:
+def _item(value: object, path: str) -> Return:
     node = JsonNode(value, path)
     origin = node.optional("origin", as_str)
     location = None
@@ -38,7 +37,7 @@ def _item(value: object, path: str) -> ReturnItem:
     method = node.optional("method", as_str)
     node.done()
     try:
-        return ReturnItem(item_id, category, weight, origin, location, method)
+        return Return(item_id, category, weight, origin_id=origin, location=location, method=method)
     except ValidationError as error:
         raise error.within(path) from None
 

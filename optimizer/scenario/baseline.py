@@ -57,7 +57,7 @@ def todays_practice(spec: ScenarioSpec, desk: ReturnsDesk, shoppers: list[Shoppe
     progress("baseline routes", 0.0)
     by_id = {s.request.id: s for s in shoppers}
     booked = list(day.booked)
-    matrix = desk.source.matrix_for([d.location for d in depots] + [by_id[r].request.location for r in booked])
+    matrix = desk.source.matrix_for([d.location for d in depots] + [by_id[r].request.address for r in booked])
     index = {rid: len(depots) + i for i, rid in enumerate(booked)}
     in_slot, cents, km, co2_g, hours, used = 0, 0.0, 0.0, 0.0, 0.0, 0
     routes: list[list[tuple[float, float]]] = []
@@ -95,7 +95,7 @@ def todays_practice(spec: ScenarioSpec, desk: ReturnsDesk, shoppers: list[Shoppe
             hours += (end - start) / 3600
             cents += courier.fixed_cost_cents + metres / 1000 * courier.cost_per_km_cents
             cents += (end - start) / 3600 * courier.cost_per_hour_cents
-            routes.append([lonlat(depot.location)] + [lonlat(by_id[r].request.location) for r in sequence])
+            routes.append([lonlat(depot.location)] + [lonlat(by_id[r].request.address) for r in sequence])
     drop_points = desk.region.sites.drop_off_points
     origin_of.update({rid: drop_points[i].id for rid, i in day.drop_offs.items()})
     assignment = nearest_center(assignment_problem_of(desk, shoppers, origin_of))

@@ -6,11 +6,10 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from optimizer.assignment.from_region import ReturnItem, assignment_problem
+from optimizer.assignment.from_region import assignment_problem
 from optimizer.assignment.problem import AssignmentProblem
 from optimizer.assignment.result import AssignmentResult
-from optimizer.demand import ReturnRequest
-from optimizer.domain import Location, TimeWindow
+from optimizer.domain import Location, Return, TimeWindow
 from optimizer.geo.road_matrix import PointRows
 from optimizer.quoting import ReturnsDesk
 from optimizer.scenario.kpis import Kpis
@@ -23,7 +22,7 @@ Progress = Callable[[str, float], None]
 class Shopper:
     """One return as the simulation sees it: the request, where it is on the roads, and the shopper."""
 
-    request: ReturnRequest
+    request: Return
     rows: PointRows
     insured: bool
     zone: int
@@ -72,11 +71,7 @@ def drop_off(day: DayBookings, shopper: Shopper) -> None:
 
 def assignment_problem_of(desk: ReturnsDesk, shoppers: list[Shopper], origin_of: dict[str, str]) -> AssignmentProblem:
     """Every return that reached a consolidation point (depot or drop-off point), to assign to a center."""
-    items = [
-        ReturnItem(s.request.id, s.request.category, s.request.weight_g, origin_id=origin_of[s.request.id])
-        for s in shoppers
-        if s.request.id in origin_of
-    ]
+    items = [s.request.waiting_at(origin_of[s.request.id]) for s in shoppers if s.request.id in origin_of]
     return assignment_problem(desk.region, items, source=desk.source)
 
 

@@ -109,7 +109,7 @@ def _optimised(spec: ScenarioSpec, desk: ReturnsDesk, shoppers: list[Shopper], p
     by_id = {s.request.id: s for s in shoppers}
     stops = {stop.booking_id: stop for route in plan.routes.values() for stop in route.stops}
     requests = [
-        booked_request(stops[rid], by_id[rid].request.location, window, by_id[rid].request.parcels())
+        booked_request(stops[rid], by_id[rid].request.address, window, by_id[rid].request.parcels())
         for rid, window in day.booked.items()
     ]
     progress("routes re-optimised", 0.0)
@@ -122,7 +122,7 @@ def _optimised(spec: ScenarioSpec, desk: ReturnsDesk, shoppers: list[Shopper], p
     assignment = assign(assignment_problem_of(desk, shoppers, origin_of))
     depot_at = {d.id: d.location for d in desk.region.sites.depots}
     routes = [
-        [lonlat(depot_at[depot_of[r.courier_id]])] + [lonlat(by_id[s.request_id].request.location) for s in r.stops]
+        [lonlat(depot_at[depot_of[r.courier_id]])] + [lonlat(by_id[s.request_id].request.address) for s in r.stops]
         for r in result.routes
     ]
     kpis = kpis_of(
@@ -153,7 +153,7 @@ def simulate(spec: ScenarioSpec, *, cache_dir: Path | None = None, progress: Pro
     else:
         returns = generate_returns(region, spec.demand, seed=spec.seed)
     for k, request in enumerate(returns):
-        rows = desk.located(request.location)
+        rows = desk.located(request.address)
         nearest = desk.nearest_drop_offs(rows, 1)
         drop_point = desk.region.sites.drop_off_points.index(nearest[0][0]) if nearest else None
         insured = bool(rng.random() < spec.insured_share)
