@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +21,7 @@ from optimizer.domain import Courier, Depot, Load, Location, TimeWindow
 from optimizer.errors import ValidationError
 from optimizer.geo.road_matrix import PointRows, RoadNetworkSource
 from optimizer.live.plan import DayPlan, LiveRoute, LiveStop
+from optimizer.routing.insertion import Gaps, fits, route_gaps
 from optimizer.timing import ForwardPass, serve_in_order
 
 IntArray = npt.NDArray[np.int64]
@@ -62,22 +63,17 @@ class NewPickup:
 
 
 @dataclass(frozen=True, eq=False)
-class _Positions:
-    """Every insertion position of a plan, flattened across routes."""
+class _Ends:
+    """The road points on either side of every gap: where the legs to and from a new address go."""
 
-    route: IntArray
-    index: IntArray
     prev_node: IntArray
     prev_access: FloatArray
     next_node: IntArray
     next_access: FloatArray
-    depart_prev: IntArray
-    latest_next: IntArray
-    old_leg_s: IntArray
-    old_leg_m: IntArray
-    on_board: IntArray
-    """Per position, the load its route already collects (weight, volume, parcels): pickups only add."""
-    has_stops: npt.NDArray[np.bool_]
+
+    @classmethod
+    def concat(cls, parts: Sequence[_Ends]) -> _Ends:
+        return cls(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)))
 
 
 class LivePlanner:
@@ -94,7 +90,7 @@ class LivePlanner:
         depot_nodes, depot_access = source.locate([d.location for d in self.depots])
         self._depot = {d.id: (int(n), float(a)) for d, n, a in zip(self.depots, depot_nodes, depot_access, strict=True)}
         self._depot_legs: dict[tuple[str, str], tuple[int, int]] = {}
-        self._positions_cache: OrderedDict[int, tuple[LiveRoute, _Positions]] = OrderedDict()
+        self._gaps_cache: OrderedDict[int, tuple[LiveRoute, tuple[Gaps, _Ends]]] = OrderedDict()
         self._cache_lock = threading.Lock()
         # per-courier figures every price check reads, gathered once
         self._speed = np.array([c.speed_factor for c in self.couriers], dtype=np.float64)
@@ -132,87 +128,79 @@ class LivePlanner:
     def empty_plan(self) -> DayPlan:
         return DayPlan({c.id: LiveRoute(c.id, (), *self._empty_leg(c)) for c in self.couriers})
 
-    def _positions(self, plan: DayPlan) -> _Positions:
-        """Every insertion position of the plan: per route, computed once per route object (routes are
-        immutable and a change replaces only the route it touches), then concatenated."""
-        parts = [self._route_positions(r, plan.routes[courier.id]) for r, courier in enumerate(self.couriers)]
-        return _Positions(
-            **{name: np.concatenate([getattr(p, name) for p in parts]) for name in _Positions.__dataclass_fields__}
-        )
+    def _gaps(self, plan: DayPlan) -> tuple[Gaps, _Ends]:
+        """Every gap of the plan: per route, computed once per route object (routes are immutable and a
+        change replaces only the route it touches), then concatenated."""
+        parts = [self._route_gaps(r, plan.routes[courier.id]) for r, courier in enumerate(self.couriers)]
+        return Gaps.concat([g for g, _ in parts]), _Ends.concat([e for _, e in parts])
 
-    def _route_positions(self, r: int, route: LiveRoute) -> _Positions:
+    def _route_gaps(self, r: int, route: LiveRoute) -> tuple[Gaps, _Ends]:
         with self._cache_lock:
-            hit = self._positions_cache.get(id(route))
+            hit = self._gaps_cache.get(id(route))
         if hit is not None and hit[0] is route:
             return hit[1]
-        positions = self._flatten(r, route)
+        found = self._flatten(r, route)
         with self._cache_lock:
-            self._positions_cache[id(route)] = (route, positions)  # the route is kept, so its id stays unique
-            while len(self._positions_cache) > POSITIONS_CACHE_SIZE:
-                self._positions_cache.popitem(last=False)
-        return positions
+            self._gaps_cache[id(route)] = (route, found)  # the route is kept, so its id stays unique
+            while len(self._gaps_cache) > POSITIONS_CACHE_SIZE:
+                self._gaps_cache.popitem(last=False)
+        return found
 
-    def _flatten(self, r: int, route: LiveRoute) -> _Positions:
+    def _flatten(self, r: int, route: LiveRoute) -> tuple[Gaps, _Ends]:
         courier = self.couriers[r]
-        factor = courier.speed_factor
         stops = route.stops
-        legs = [_scaled(s.leg_s, factor) for s in stops] + [_scaled(route.end_leg_s, factor)]
-        timed = _timed(courier, route)
-        depart = [begin + stop.service_s for begin, stop in zip(timed.service_starts_s, stops, strict=True)]
-        latest = [courier.shift.end_s]  # latest arrival at each following point, from the end backwards
-        for k in range(len(stops) - 1, -1, -1):
-            latest.append(min(stops[k].window.end_s, latest[-1] - legs[k + 1] - stops[k].service_s))
-        latest.reverse()
+        loads = np.zeros((len(stops) + 1, 3), dtype=np.int64)
+        if stops:
+            loads[1:] = np.cumsum([s.load.as_tuple() for s in stops], axis=0)
+        gaps = route_gaps(
+            r,
+            courier.shift,
+            [_scaled(leg, courier.speed_factor) for leg in (*(s.leg_s for s in stops), route.end_leg_s)],
+            [*(s.leg_m for s in stops), route.end_leg_m],
+            [(s.window,) for s in stops],
+            [s.service_s for s in stops],
+            loads,
+        )
         start, end = self._depot[courier.start_depot_id], self._depot[courier.end_depot_id]
         nodes = [start[0], *(s.node for s in stops), end[0]]
         access = [start[1], *(s.access_m for s in stops), end[1]]
-        count = len(stops) + 1
-        return _Positions(
-            route=np.full(count, r, dtype=np.int64),
-            index=np.arange(count, dtype=np.int64),
+        ends = _Ends(
             prev_node=np.asarray(nodes[:-1], dtype=np.int64),
             prev_access=np.asarray(access[:-1], dtype=np.float64),
             next_node=np.asarray(nodes[1:], dtype=np.int64),
             next_access=np.asarray(access[1:], dtype=np.float64),
-            depart_prev=np.asarray([courier.shift.start_s, *depart], dtype=np.int64),
-            latest_next=np.asarray(latest, dtype=np.int64),
-            old_leg_s=np.asarray(legs, dtype=np.int64),
-            old_leg_m=np.asarray([*(s.leg_m for s in stops), route.end_leg_m], dtype=np.int64),
-            on_board=np.tile(np.sum([s.load.as_tuple() for s in stops], axis=0, dtype=np.int64), (count, 1))
-            if stops
-            else np.zeros((count, 3), dtype=np.int64),
-            has_stops=np.full(count, bool(stops)),
         )
+        return gaps, ends
 
     def options(self, plan: DayPlan, pickup: NewPickup, windows: Sequence[TimeWindow]) -> list[Insertion | None]:
         """For each window, the cheapest feasible insertion of the pickup, or None when no courier can take it."""
         if not windows:
             return []
-        pos = self._positions(plan)
-        nodes = np.concatenate([pos.prev_node, pos.next_node])
-        access = np.concatenate([pos.prev_access, pos.next_access])
+        gaps, ends = self._gaps(plan)
+        nodes = np.concatenate([ends.prev_node, ends.next_node])
+        access = np.concatenate([ends.prev_access, ends.next_access])
         (in_s, in_m), (out_s, out_m) = self.source.legs(pickup.rows, nodes, access)
-        count = len(pos.route)
+        count = len(gaps.route)
         leg_in_s, leg_in_m = in_s[:count], in_m[:count]
         leg_out_s, leg_out_m = out_s[count:], out_m[count:]
-        factor = self._speed[pos.route]
+        factor = self._speed[gaps.route]
         scaled_in = np.rint(leg_in_s / factor).astype(np.int64)
         scaled_out = np.rint(leg_out_s / factor).astype(np.int64)
-        fits = ((pos.on_board + np.array(pickup.load.as_tuple())) <= self._capacity[pos.route]).all(axis=1)
-        skilled = np.array([pickup.skills <= c.skills for c in self.couriers])
-        eligible = fits & skilled[pos.route]
-        added_s = scaled_in + scaled_out - pos.old_leg_s
-        added_m = leg_in_m + leg_out_m - pos.old_leg_m
-        km = self._per_km[pos.route]
-        hour = self._per_hour[pos.route]
-        empty = ~pos.has_stops
+        skilled = np.array([pickup.skills <= c.skills for c in self.couriers])[gaps.route]
+        added_s = scaled_in + scaled_out - gaps.old_leg_s
+        added_m = leg_in_m + leg_out_m - gaps.old_leg_m
         # the day's fleet is already rostered: a pickup adds driving (km and hours), not a vehicle's fixed cost
-        cost = np.ceil(added_m * km / 1000 + added_s * hour / 3600).astype(np.int64)
-        arrival = pos.depart_prev + scaled_in
+        cost = np.ceil(added_m * self._per_km[gaps.route] / 1000 + added_s * self._per_hour[gaps.route] / 3600)
+        cost = cost.astype(np.int64)
+        load, nothing, capacity = (
+            np.array(pickup.load.as_tuple()),
+            np.zeros(3, dtype=np.int64),
+            self._capacity[gaps.route],
+        )
         found: list[Insertion | None] = []
         for window in windows:
-            start = np.maximum(arrival, window.start_s)
-            ok = eligible & (start <= window.end_s) & (start + pickup.service_s + scaled_out <= pos.latest_next)
+            ok, start = fits(gaps, scaled_in, scaled_out, window, pickup.service_s, load, nothing, capacity)
+            ok &= skilled
             if not ok.any():
                 found.append(None)
                 continue
@@ -220,12 +208,12 @@ class LivePlanner:
             found.append(
                 Insertion(
                     window=window,
-                    courier_id=self.couriers[int(pos.route[best])].id,
-                    position=int(pos.index[best]),
+                    courier_id=self.couriers[int(gaps.route[best])].id,
+                    position=int(gaps.index[best]),
                     marginal_cost_cents=int(cost[best]),
                     added_s=int(added_s[best]),
                     added_m=int(added_m[best]),
-                    joins_route=not bool(empty[best]),
+                    joins_route=bool(gaps.has_stops[best]),
                     service_start_s=int(start[best]),
                     leg_in=(int(leg_in_s[best]), int(leg_in_m[best])),
                     leg_out=(int(leg_out_s[best]), int(leg_out_m[best])),
