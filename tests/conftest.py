@@ -1,7 +1,10 @@
-"""Shared fixtures: the databases the storage tests run against.
+"""Shared fixtures.
 
-SQLite always; PostgreSQL when `BACKHAUL_TEST_POSTGRES_URL` is set (`.ci/run` starts a server and
-sets it, and then a missing server is a failure, not a skip).
+- `database_url`: the databases the storage tests run against. SQLite always; PostgreSQL when
+  `BACKHAUL_TEST_POSTGRES_URL` is set (`.ci/run` starts a server and sets it, and then a missing
+  server is a failure, not a skip).
+- `tiny_region`: the tiny test region (`tests/fixtures/regions/tiny`, 207 road nodes), loaded once.
+- `shanghai`: the bundled `shanghai-central` region (1,505 road nodes), loaded once.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+
+from optimizer.geo.region import Region, load_region
+from tests.paths import TINY_REGION
 
 POSTGRES_URL = os.environ.get("BACKHAUL_TEST_POSTGRES_URL")
 
@@ -36,3 +42,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         pytest.skip("BACKHAUL_TEST_POSTGRES_URL is not set (.ci/run sets it)")
     _reset_postgres(POSTGRES_URL)
     yield POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def tiny_region() -> Region:
+    """The tiny test region; its road graph is built once for the whole run."""
+    return load_region(TINY_REGION)
+
+
+@pytest.fixture(scope="session")
+def shanghai() -> Region:
+    """The bundled test-sized region, for tests that need more sites or a larger network."""
+    return load_region("shanghai-central")

@@ -6,7 +6,8 @@ import ast
 import json
 import subprocess
 import sys
-from pathlib import Path
+
+from tests.paths import ROOT
 
 FORBIDDEN = ("fastapi", "starlette", "sqlalchemy", "alembic", "uvicorn", "httpx", "api", "backhaul")
 
@@ -29,7 +30,7 @@ def test_optimizer_imports_no_web_database_or_server_library() -> None:
 
 
 def test_routes_reach_storage_only_through_the_service() -> None:
-    routes = Path(__file__).resolve().parents[1] / "api" / "routes"
+    routes = ROOT / "api" / "routes"
     for module in sorted(routes.glob("*.py")):
         imported = set()
         for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):

@@ -9,7 +9,7 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.paths import ROOT
 
 USE_THE_WHEEL = """
 import json, pathlib, sys

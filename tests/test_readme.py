@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
 from typing import Any
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+from tests.paths import ROOT
+
+README = ROOT / "README.md"
 
 
 def test_the_readme_notebook_example_plans_a_valid_route() -> None:

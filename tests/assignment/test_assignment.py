@@ -13,7 +13,7 @@ from optimizer.assignment.solver import assign
 from optimizer.assignment.validator import validate_assignment
 from optimizer.domain import CenterCategory, LineHaulTariff, Location, ProcessingCenter
 from optimizer.errors import ValidationError
-from tests.assignment_milp import milp_optimum, return_cost_cents
+from tests.assignment.assignment_milp import milp_optimum, return_cost_cents
 
 HERE = Location(22.7, 114.3)
 TARIFF = LineHaulTariff(per_parcel_cents=100, millicents_per_kg_km=600)

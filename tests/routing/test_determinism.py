@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from optimizer.io.problem_json import load_problem
 from optimizer.routing.solver import solve
 from optimizer.routing.validator import validate
+from tests.paths import SAMPLE_PROBLEM
 
-SAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "pickups_pingshan_sample.json"
+SAMPLE = SAMPLE_PROBLEM
 
 
 def _plan(seed: int) -> list[tuple[str, list[str]]]:

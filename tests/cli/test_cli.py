@@ -11,8 +11,9 @@ from typer.testing import CliRunner
 
 from backhaul.cli import app
 from optimizer.io.problem_json import load_problem
+from tests.paths import SAMPLE_PROBLEM
 
-SAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "pickups_pingshan_sample.json"
+SAMPLE = SAMPLE_PROBLEM
 runner = CliRunner()
 
 

@@ -15,18 +15,11 @@ from shapely.geometry import LineString
 
 from optimizer.domain import Location
 from optimizer.errors import InputFileError, ValidationError
-from optimizer.geo import DEFAULT_REGIONS_DIR
 from optimizer.geo.matrices import HaversineSource
 from optimizer.geo.region import Region, load_region
 from optimizer.geo.road_graph import SpeedProfile, build_road_graph
 from optimizer.geo.road_matrix import RoadNetworkSource
-
-SHANGHAI = "shanghai-central"
-
-
-@pytest.fixture(scope="module")
-def shanghai() -> Region:
-    return load_region(SHANGHAI)
+from tests.paths import TINY_REGION
 
 
 def _roads(rows: list[tuple[list[tuple[float, float]], str, str, float]]) -> gpd.GeoDataFrame:
@@ -72,8 +65,8 @@ def test_posted_speed_is_used_where_tagged() -> None:
     assert abs(edge["time_cs"] - edge["length_dm"] / 10 / (30 / 3.6) * 100) <= 1
 
 
-def test_packed_paths_equal_networkx_dijkstra(shanghai: Region) -> None:
-    graph = shanghai.road_graph
+def test_packed_paths_equal_networkx_dijkstra(tiny_region: Region) -> None:
+    graph = tiny_region.road_graph
     rng = np.random.default_rng(4)
     sources = rng.choice(len(graph.lonlat), 8, replace=False)
     targets = rng.choice(len(graph.lonlat), 25, replace=False)
@@ -90,9 +83,9 @@ def test_packed_paths_equal_networkx_dijkstra(shanghai: Region) -> None:
     assert all(length_dm[0, j] >= shortest[int(t)] for j, t in enumerate(targets))
 
 
-def test_road_matrix_is_longer_than_the_straight_line_and_zero_on_the_diagonal(shanghai: Region) -> None:
-    sites = [d.location for d in shanghai.sites.depots] + [p.location for p in shanghai.sites.drop_off_points]
-    road = RoadNetworkSource(shanghai).matrix_for(sites)
+def test_road_matrix_is_longer_than_the_straight_line_and_zero_on_the_diagonal(tiny_region: Region) -> None:
+    sites = [d.location for d in tiny_region.sites.depots] + [p.location for p in tiny_region.sites.drop_off_points]
+    road = RoadNetworkSource(tiny_region).matrix_for(sites)
     straight = HaversineSource(detour_factor=1.0).matrix_for(sites)
     assert (np.diag(road.distance_m) == 0).all()
     off = ~np.eye(len(sites), dtype=bool)
@@ -110,12 +103,12 @@ def test_points_outside_the_region_or_far_from_roads_are_rejected_by_index(shang
         source.matrix_for([inside, Location(31.2050, 121.4950)])
 
 
-def test_cache_returns_the_same_matrix_and_survives_a_damaged_file(tmp_path: Path, shanghai: Region) -> None:
-    points = [p.location for p in shanghai.sites.drop_off_points]
-    first = RoadNetworkSource(shanghai, tmp_path).matrix_for(points)
+def test_cache_returns_the_same_matrix_and_survives_a_damaged_file(tmp_path: Path, tiny_region: Region) -> None:
+    points = [p.location for p in tiny_region.sites.drop_off_points]
+    first = RoadNetworkSource(tiny_region, tmp_path).matrix_for(points)
     files = list(tmp_path.glob("*.npz"))
     assert len(files) == 1
-    fresh = load_region(SHANGHAI)  # a new region object: its graph is not built yet
+    fresh = load_region(TINY_REGION)  # a new region object: its graph is not built yet
     again = RoadNetworkSource(fresh, tmp_path).matrix_for(points)
     assert "road_graph" not in fresh.__dict__, "a cache hit must not build the graph"
     assert np.array_equal(first.distance_m, again.distance_m)
@@ -141,8 +134,8 @@ def test_pingshan_network_is_large_and_strongly_connected() -> None:
 
 
 def _copy_region(tmp_path: Path) -> Path:
-    target = tmp_path / SHANGHAI
-    shutil.copytree(DEFAULT_REGIONS_DIR / SHANGHAI, target)
+    target = tmp_path / "tiny"
+    shutil.copytree(TINY_REGION, target)
     return target
 
 

@@ -8,9 +8,10 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from backhaul.cli import app
+from tests.paths import SAMPLE_PROBLEM
 
 runner = CliRunner()
-SAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "pickups_pingshan_sample.json"
+SAMPLE = SAMPLE_PROBLEM
 
 
 def test_generated_day_as_json_has_the_promised_keys(tmp_path: Path) -> None:

@@ -9,8 +9,7 @@ import pytest
 from optimizer.errors import InputFileError
 from optimizer.io.solomon import problem_from_vrptw, read_solomon
 from optimizer.routing import solve, validate
-
-INSTANCES = Path(__file__).resolve().parents[1] / "benchmarks" / "instances"
+from tests.paths import INSTANCES
 
 
 def test_c101_reads_with_the_file_conventions() -> None:

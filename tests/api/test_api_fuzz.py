@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
 from api.main import create_app
-from tests.api_client import PLATFORM, settings as service_settings
+from tests.api.api_client import PLATFORM, settings as service_settings
 
 FOLDER = Path(tempfile.mkdtemp(prefix="backhaul-fuzz-"))
 APP = create_app(service_settings(f"sqlite:///{FOLDER / 'fuzz.db'}", max_plan_time_limit_s=1.0))

@@ -95,11 +95,11 @@ def test_the_race_forks_only_in_a_single_threaded_process_and_uses_a_fork_server
 @pytest.mark.parametrize("method", ["fork", "forkserver", "spawn"])
 def test_every_start_method_runs_the_race_and_gives_a_valid_plan(method: str) -> None:
     problem = plane_problem({"D": (0, 0)}, [courier("c1"), courier("c2")], _grid(12))
-    race = pyvrp_search.PyvrpRace(problem, list(range(12)), time.perf_counter() + 3.0, 1, 10**9, method)
+    race = pyvrp_search.PyvrpRace(problem, list(range(12)), time.perf_counter() + 1.0, 1, 10**9, method)
     routes = race.result()
     assert routes is not None, race.failure
     assert sorted(r for route in routes.values() for r in route) == list(range(12))
     assert race.start_s is not None
-    assert 0 <= race.start_s < 3.0
-    result = solve_valid(problem, time_limit_s=1.0, params=SolveParams(race_start=method))
+    assert 0 <= race.start_s < 1.0
+    result = solve_valid(problem, time_limit_s=0.5, params=SolveParams(race_start=method))
     assert not result.unassigned

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.api_client import KEYS, PLATFORM, REGION, return_fields, slot
+from tests.api.api_client import KEYS, PLATFORM, REGION, return_fields, slot
 
 ATTEMPTS = 200
 CAPACITY = 10  # 2 depots x 1 courier x 5 parcels

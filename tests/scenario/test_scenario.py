@@ -16,11 +16,10 @@ from optimizer.scenario.report import write_comparison, write_run
 from optimizer.scenario.simulate import simulate
 from optimizer.scenario.spec import load_scenario
 from optimizer.scenario.sweep import parse_vary, run_dask, run_local, runs
+from tests.paths import FIXTURES, SCENARIOS
 
-FIXTURES = Path(__file__).with_name("fixtures")
 SMALL = FIXTURES / "small_scenario.toml"
 GOLDEN = FIXTURES / "small_scenario_kpis.json"
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from optimizer.routing.plan import route_units
 from optimizer.routing.problem import RoutingProblem
 from optimizer.routing.schedule import evaluate_route
 from optimizer.routing.solver import solve
-from tests.test_properties import problems
+from tests.routing.test_properties import problems
 
 
 def _exact_positions(problem: RoutingProblem, courier: int, route: list[int], request: int) -> list[bool]:

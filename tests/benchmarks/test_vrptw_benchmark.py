@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks.vrptw import load_references, main
+from tests.paths import INSTANCES
 
-C101 = Path(__file__).resolve().parents[1] / "benchmarks" / "instances" / "solomon" / "c101.txt"
+C101 = INSTANCES / "solomon" / "c101.txt"
 
 
 def test_results_lines_carry_the_agreed_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,7 +17,7 @@ from api.store import BookingRow
 from optimizer.domain import Location, Parcel, PickupRequest, TimeWindow
 from optimizer.live import plan_problem, plan_result
 from optimizer.routing.validator import validate
-from tests.api_client import ADDRESS, MERCHANT, PLATFORM, return_fields, settings, slot, tomorrow
+from tests.api.api_client import ADDRESS, MERCHANT, PLATFORM, return_fields, settings, slot, tomorrow
 
 
 @pytest.fixture

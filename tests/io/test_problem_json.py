@@ -12,8 +12,9 @@ from optimizer.errors import InputFileError
 from optimizer.io.problem_json import load_problem, problem_from_dict
 from optimizer.routing.solver import solve
 from optimizer.routing.validator import validate
+from tests.paths import SAMPLE_PROBLEM
 
-SAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "pickups_pingshan_sample.json"
+SAMPLE = SAMPLE_PROBLEM
 
 
 def _sample() -> dict[str, Any]:
