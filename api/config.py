@@ -84,15 +84,18 @@ class Settings(BaseSettings):
         return {key: tenant for tenant, _, key in pairs}
 
     def fleet(self) -> FleetSpec:
+        """The day's fleet these settings describe."""
         capacity = Load(self.vehicle_weight_g, self.vehicle_volume_cm3, self.vehicle_parcels)
         return FleetSpec(
             self.couriers_per_depot, TimeWindow(self.shift_start_s, self.shift_end_s), VehicleType(capacity=capacity)
         )
 
     def slot_policy(self) -> SlotPolicy:
+        """The slot grid, cut-off and green threshold these settings describe."""
         grid = SlotGrid(self.slot_opens_s, self.slot_closes_s, self.slot_length_s)
         return SlotPolicy(grid, cutoff_s=self.cutoff_s, green_added_s=self.green_added_s)
 
     def policies(self) -> PolicyBook:
+        """The default return policy and the merchants' own (`BACKHAUL_MERCHANT_POLICIES`)."""
         merchants = json.loads(self.merchant_policies) if self.merchant_policies else {}
         return PolicyBook(merchants={m: ReturnPolicy(**terms) for m, terms in merchants.items()})

@@ -12,6 +12,7 @@ from api.services import Service
 
 
 def get_service(request: Request) -> Service:
+    """The worker's service (made in the lifespan)."""
     service: Service = request.app.state.service
     return service
 
@@ -28,6 +29,7 @@ def get_tenant(request: Request, x_api_key: Annotated[str | None, Header()] = No
 
 
 def get_now() -> datetime:
+    """The request's time (UTC); a dependency so tests can set the clock."""
     return datetime.now(UTC)
 
 

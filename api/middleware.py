@@ -17,6 +17,7 @@ class BodyLimit:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse a body larger than the limit with 413 before the route reads it."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -84,6 +85,7 @@ class MetricsMiddleware:
         self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Count the request and time it by route."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -1,4 +1,6 @@
-"""Request and response schemas (pydantic): the service's public contract, converted to and from the
+"""Request and response schemas: the service's public contract.
+
+Request and response schemas (pydantic): the service's public contract, converted to and from the
 domain at the edge. Every bound here is also a guard: nothing a client sends can ask for unbounded work.
 """
 
@@ -13,15 +15,21 @@ Id = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:
 
 
 class Strict(BaseModel):
+    """A request or response body that refuses unknown fields."""
+
     model_config = ConfigDict(extra="forbid")
 
 
 class LatLon(Strict):
+    """A point in WGS84 degrees."""
+
     lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
     lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
 
 
 class ParcelIn(Strict):
+    """`count` identical parcels of one weight and volume."""
+
     weight_g: int = Field(ge=1, le=1_000_000)
     volume_cm3: int = Field(ge=1, le=10_000_000)
     count: int = Field(1, ge=1, le=100)
@@ -46,16 +54,22 @@ class ReturnFields(Strict):
 
 
 class QuoteCreate(ReturnFields):
+    """A quote request: the return, and the days whose slots to offer."""
+
     date_from: date | None = Field(None, description="first day of pickup slots offered (default: today)")
     days: int = Field(2, ge=1, le=31, description="how many days of slots to offer")
 
 
 class PayerShare(Strict):
+    """Who pays how much of an option's amount."""
+
     payer: Literal["merchant", "insurer", "customer"]
     amount_cents: int
 
 
 class SlotPublic(Strict):
+    """One pickup slot at the address: can it be booked, what it adds to the routes, is it green."""
+
     slot_id: str
     start: datetime
     end: datetime
@@ -67,6 +81,8 @@ class SlotPublic(Strict):
 
 
 class QuoteOption(Strict):
+    """One way back (doorstep pickup or a drop-off point) with its price, payers and center."""
+
     method: Literal["pickup", "drop_off"]
     amount_cents: int
     currency: str
@@ -80,12 +96,16 @@ class QuoteOption(Strict):
 
 
 class QuotePublic(Strict):
+    """The options for a return, and the signed quote id that books one of them."""
+
     quote_id: str
     expires_at: datetime
     options: list[QuoteOption]
 
 
 class SlotsPublic(Strict):
+    """The slots of the days asked for."""
+
     slots: list[SlotPublic]
 
 
@@ -112,16 +132,22 @@ class PickupCreate(Strict):
 
 
 class PickupUpdate(Strict):
+    """A reschedule: the new slot."""
+
     slot_id: str = Field(min_length=1, max_length=40)
 
 
 class TimelineEvent(Strict):
+    """One stage of a pickup, with whether its time is an estimate."""
+
     event: Literal["booked", "courier_assigned", "picked_up", "at_center", "cancelled"]
     at: datetime
     estimated: bool
 
 
 class PickupPublic(Strict):
+    """A booked (or cancelled) pickup with its slot, courier, center and timeline."""
+
     id: str
     status: Literal["booked", "cancelled"]
     slot_id: str
@@ -133,22 +159,30 @@ class PickupPublic(Strict):
 
 
 class PlanCreate(Strict):
+    """A re-optimisation request for one day."""
+
     region: str | None = Field(None, max_length=64)
     date: date
     time_limit_s: float = Field(10.0, gt=0)
 
 
 class PlanStop(Strict):
+    """A stop of a re-optimised route."""
+
     pickup_id: str
     service_start: datetime
 
 
 class PlanRoute(Strict):
+    """A courier's stops in order."""
+
     courier_id: str
     stops: list[PlanStop]
 
 
 class PlanJobPublic(Strict):
+    """A re-optimisation job: its status and, when done, the costs and routes."""
+
     id: str
     status: Literal["queued", "running", "done", "superseded", "failed"]
     region: str
@@ -160,6 +194,8 @@ class PlanJobPublic(Strict):
 
 
 class AssignmentReturn(Strict):
+    """A return to place: at a site (`origin`) or at an address with its method."""
+
     id: Id
     category: str = Field(min_length=1, max_length=40)
     weight_g: int = Field(ge=1, le=1_000_000)
@@ -169,23 +205,31 @@ class AssignmentReturn(Strict):
 
 
 class AssignmentCreate(Strict):
+    """A batch of returns to assign to processing centers."""
+
     returns: list[AssignmentReturn] = Field(min_length=1)
     unplaced_penalty_cents: int = Field(20_000, ge=1, le=10**8)
 
 
 class AssignedReturn(Strict):
+    """Where one return waits and the center it goes to (none when unplaced)."""
+
     id: str
     origin_id: str
     center_id: str | None
 
 
 class UnassignedReturn(Strict):
+    """A return left without a center, and why."""
+
     id: str
     reason: str
     detail: str
 
 
 class CenterUsePublic(Strict):
+    """A center's capacity, use and shadow price in this assignment."""
+
     id: str
     capacity: int
     used: int
@@ -193,6 +237,8 @@ class CenterUsePublic(Strict):
 
 
 class AssignmentPublic(Strict):
+    """The optimal assignment, its cost beside the nearest-center rule's, and the centers' use."""
+
     total_cost_cents: int
     baseline_cost_cents: int
     optimal: bool

@@ -40,6 +40,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 class Base(DeclarativeBase):
+    """The declarative base of the service's tables."""
+
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
@@ -159,6 +161,7 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
+        """A session for reads (no lock taken; closed at the end of the block)."""
         with self._reads() as session, session.begin():
             yield session
 
@@ -194,5 +197,6 @@ class Store:
         return None
 
     def dispose(self) -> None:
+        """Close every pooled connection."""
         self._read_engine.dispose()
         self._write_engine.dispose()

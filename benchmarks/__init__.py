@@ -1,0 +1,1 @@
+"""Benchmark scripts: each prints its figures with the command that measures them."""

@@ -161,6 +161,7 @@ async def _mixed(
 
 
 def main() -> None:
+    """Parse the command line and run the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--prebook", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=100)

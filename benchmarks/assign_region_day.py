@@ -31,6 +31,7 @@ def _placed_cost_per_return(result: AssignmentResult) -> float:
 
 
 def main() -> None:
+    """Parse the command line and run the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--region", default="shenzhen-pingshan")
     parser.add_argument("--returns", type=int, default=3000)

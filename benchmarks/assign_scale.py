@@ -36,6 +36,7 @@ MEDIAN_G = (600, 1200, 900, 1800, 15000, 400)
 
 
 def synthetic_columns(returns: int, seed: int) -> tuple[IntArray, IntArray, IntArray]:
+    """Origin, category and weight columns of `returns` synthetic returns."""
     rng = np.random.default_rng(seed)
     origin = rng.integers(0, 60, returns)
     category = rng.choice(len(CATEGORIES), returns, p=MIX)
@@ -44,6 +45,7 @@ def synthetic_columns(returns: int, seed: int) -> tuple[IntArray, IntArray, IntA
 
 
 def centers_and_haul(returns: int, seed: int) -> tuple[tuple[ProcessingCenter, ...], IntArray]:
+    """Synthetic processing centers and the line-haul metres to them."""
     rng = np.random.default_rng(seed + 1)
     centers = []
     per_center = returns * 0.9 / 30
@@ -68,6 +70,7 @@ def build(
     centers: tuple[ProcessingCenter, ...],
     haul: IntArray,
 ) -> AssignmentProblem:
+    """The assignment problem of the synthetic day."""
     origin, category, weight = columns
     batch = ReturnBatch(ids, origin, category, weight)
     return AssignmentProblem(
@@ -113,6 +116,7 @@ def lp_optimum(problem: AssignmentProblem) -> float:
 
 
 def main() -> None:
+    """Parse the command line and run the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--returns", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)

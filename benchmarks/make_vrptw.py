@@ -50,6 +50,7 @@ def make_instance(customers: int, kind: str, seed: int) -> str:
 
 
 def main() -> None:
+    """Parse the command line and run the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1000)
     parser.add_argument("--kind", choices=["r1", "r2", "c1", "c2"], default="r1")

@@ -22,8 +22,11 @@ def _customer(problem: RoutingProblem, request: int) -> int:
 
 
 def solve_ortools_plain(problem: RoutingProblem, time_limit_s: float) -> Routes:
-    """OR-Tools as most users set it up: distance arc costs, time and capacity dimensions,
-    parallel cheapest insertion, guided local search until the time limit."""
+    """Plain OR-Tools, set up as most users do.
+
+    OR-Tools as most users set it up: distance arc costs, time and capacity dimensions,
+    parallel cheapest insertion, guided local search until the time limit.
+    """
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
     n = len(problem.requests) + 1

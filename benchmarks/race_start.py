@@ -39,6 +39,7 @@ def measure(method: str, runs: int) -> list[float]:
 
 
 def main() -> None:
+    """Parse the command line and run the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--method", help=argparse.SUPPRESS)

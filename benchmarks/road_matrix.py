@@ -27,6 +27,7 @@ from optimizer.geo.road_matrix import RoadNetworkSource
 
 
 def main() -> None:
+    """Parse the command line and run the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--region", default="shenzhen-pingshan")
     parser.add_argument("--points", type=int, default=2000)

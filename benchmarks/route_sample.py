@@ -45,6 +45,7 @@ def run_once(problem: Path, time_limit_s: float, seed: int, extra: list[str]) ->
 
 
 def main() -> None:
+    """Parse the command line and run the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("problem", nargs="?", type=Path, default=SAMPLE)
     parser.add_argument("--time-limit", type=float, default=10.0)

@@ -79,6 +79,7 @@ def generate_day(pickups: int, couriers: int, *, depots: int = 4, seed: int = 7)
 
 
 def run(problem: RoutingProblem, time_limit_s: float, seed: int) -> str:
+    """One solve of the day, checked by the validator, as a report line."""
     started = time.perf_counter()
     result = solve(problem, time_limit_s=time_limit_s, seed=seed)
     wall = time.perf_counter() - started
@@ -93,6 +94,7 @@ def run(problem: RoutingProblem, time_limit_s: float, seed: int) -> str:
 
 
 def main() -> None:
+    """Parse the command line and run the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pickups", type=int, default=2000)
     parser.add_argument("--couriers", type=int, default=60)

@@ -24,6 +24,7 @@ SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "baseline_pingsha
 
 
 def main() -> None:
+    """Parse the command line and run the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario", nargs="?", type=Path, default=SCENARIO)
     parser.add_argument("--runs", type=int, default=3)

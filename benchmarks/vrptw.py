@@ -1,4 +1,4 @@
-"""Route quality on VRPTW benchmark instances: Backhaul against the baseline and peer engines.
+r"""Route quality on VRPTW benchmark instances: Backhaul against the baseline and peer engines.
 
     python benchmarks/vrptw.py benchmarks/instances/solomon/*.txt --time-limit 5 --out results/solomon.jsonl \\
         --engine backhaul --engine ortools-plain --engine pyvrp --engine vroom
@@ -133,6 +133,7 @@ def summarise(rows: list[dict[str, Any]], references: dict[str, tuple[float, str
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("instances", nargs="+", type=Path, metavar="INSTANCE_FILE")
     parser.add_argument("--time-limit", type=float, required=True, help="wall-clock seconds per instance and engine")

@@ -42,8 +42,11 @@ class VehicleType:
 
 @dataclass(frozen=True)
 class FleetSpec:
-    """`couriers_per_depot` couriers of `vehicle` at every depot, plus `more` (vehicle type, count per
-    depot) pairs for a mixed fleet; everyone works `shift`."""
+    """A day's fleet: so many couriers per depot of each vehicle type.
+
+    `couriers_per_depot` couriers of `vehicle` at every depot, plus `more` (vehicle type, count per
+    depot) pairs for a mixed fleet; everyone works `shift`.
+    """
 
     couriers_per_depot: int = 4
     shift: TimeWindow = field(default_factory=lambda: TimeWindow(8 * 3600, 22 * 3600))

@@ -17,6 +17,8 @@ from optimizer.errors import ValidationError
 
 
 class Payer(StrEnum):
+    """Who pays a share of a return's way back."""
+
     MERCHANT = "merchant"
     INSURER = "insurer"
     CUSTOMER = "customer"
@@ -69,4 +71,5 @@ class PolicyBook:
     merchants: Mapping[str, ReturnPolicy] = field(default_factory=lambda: MappingProxyType({}))
 
     def for_merchant(self, merchant_id: str) -> ReturnPolicy:
+        """The merchant's policy, or the default one."""
         return self.merchants.get(merchant_id, self.default)

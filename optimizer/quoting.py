@@ -1,4 +1,6 @@
-"""The returns desk: pickup slots priced by what they add to the day's routes, drop-off points,
+"""The returns desk: what a way back costs, where it goes and when.
+
+The returns desk: pickup slots priced by what they add to the day's routes, drop-off points,
 destination centers, prices and payers. The service and the what-if simulator both ask it.
 """
 
@@ -59,6 +61,7 @@ class SlotOffer:
 
     @property
     def available(self) -> bool:
+        """True when the slot is open and a courier can take the pickup."""
         return self.open and self.insertion is not None
 
 
@@ -161,6 +164,7 @@ class ReturnsDesk:
         )
 
     def local_time(self, day: date, seconds: int) -> datetime:
+        """A time of the day in seconds as the region's local datetime."""
         return datetime.combine(day, time(0), self.zone) + timedelta(seconds=seconds)
 
     # -- drop-off and centers ----------------------------------------------------------------------
@@ -208,4 +212,5 @@ class ReturnsDesk:
         return leaves + timedelta(seconds=self.slots.consolidation_s) + drive
 
     def located(self, location: Location) -> PointRows:
+        """An address on the road network with its paths (errors name `origin`)."""
         return self.planner.locate(location)

@@ -104,6 +104,7 @@ class AssignmentProblem:
 
     @cached_property
     def terms(self) -> CenterTerms:
+        """The centers' terms as arrays, by center and category."""
         return CenterTerms.of(self.centers, self.categories)
 
     def chargeable_kg(self, weight_g: IntArray) -> IntArray:
@@ -148,6 +149,7 @@ class CenterTerms:
 
     @classmethod
     def of(cls, centers: Sequence[ProcessingCenter], categories: Sequence[str]) -> CenterTerms:
+        """The terms of `centers` for `categories` (absent lines cannot process that category)."""
         shape = (len(centers), len(categories))
         capable = np.zeros(shape, dtype=bool)
         cost, recovery = np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=np.int64)

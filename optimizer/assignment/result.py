@@ -80,6 +80,7 @@ class AssignmentResult:
 
     @property
     def unplaced_count(self) -> int:
+        """How many returns have no center."""
         return sum(len(group.indices) for group in self.unplaced)
 
 

@@ -1,5 +1,8 @@
-"""Independent check of an assignment: written from the problem's rules alone, sharing no code with
-the flow model, so a modelling bug cannot hide behind itself."""
+"""Independent check of an assignment.
+
+Independent check of an assignment: written from the problem's rules alone, sharing no code with
+the flow model, so a modelling bug cannot hide behind itself.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""The planning half of the `backhaul` command line: `route` plans courier routes, `assign` sends returns
-to processing centers, `scenario` simulates what-if days. `backhaul.cli` adds the service's commands."""
+"""The planning half of the `backhaul` command line.
+
+The planning half of the `backhaul` command line: `route` plans courier routes, `assign` sends returns
+to processing centers, `scenario` simulates what-if days. `backhaul.cli` adds the service's commands.
+"""
 
 from optimizer.cli import assign, route, scenario
 from optimizer.cli.app import app

@@ -57,10 +57,12 @@ def table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
 
 
 def clock(seconds: int) -> str:
+    """`HH:MM` of a time of day in seconds."""
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
 def money(cents: float) -> str:
+    """An amount in cents as yuan with two decimals and thousands separators."""
     return f"{cents / 100:,.2f}"
 
 

@@ -1,5 +1,8 @@
-"""Domain model: frozen dataclasses with units in their field names, validated on construction, and the
-vocabulary (slot grid, reason codes, categories) every layer shares."""
+"""The domain model and its vocabulary.
+
+Domain model: frozen dataclasses with units in their field names, validated on construction, and the
+vocabulary (slot grid, reason codes, categories) every layer shares.
+"""
 
 from optimizer.domain.model import (
     DEFAULT_SKILLS,

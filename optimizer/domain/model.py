@@ -26,6 +26,7 @@ MAX_RATE_CENTS = 10**7
 
 
 def require_int(name: str, value: object, *, minimum: int = 0, maximum: int = MAX_AMOUNT) -> None:
+    """An integer within [minimum, maximum], else a `ValidationError` naming `name`."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(name, f"must be an integer, got {value!r}")
     if not minimum <= value <= maximum:
@@ -33,6 +34,7 @@ def require_int(name: str, value: object, *, minimum: int = 0, maximum: int = MA
 
 
 def require_id(name: str, value: object) -> None:
+    """A non-empty string, else a `ValidationError` naming `name`."""
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(name, f"must be a non-empty string, got {value!r}")
 
@@ -66,6 +68,7 @@ class TimeWindow:
             raise ValidationError("end_s", f"window ends ({self.end_s}) before it starts ({self.start_s})")
 
     def contains(self, t_s: int) -> bool:
+        """True when `t_s` lies in the window (ends included)."""
         return self.start_s <= t_s <= self.end_s
 
 
@@ -84,6 +87,7 @@ class Load:
             require_int(name, getattr(self, name))
 
     def as_tuple(self) -> tuple[int, int, int]:
+        """(weight_g, volume_cm3, parcels)."""
         return (self.weight_g, self.volume_cm3, self.parcels)
 
     def __add__(self, other: Load) -> Load:
@@ -113,6 +117,7 @@ class Parcel:
 
     @property
     def load(self) -> Load:
+        """What the parcel line weighs, fills and counts."""
         return Load(self.weight_g * self.count, self.volume_cm3 * self.count, self.count)
 
 
@@ -173,14 +178,17 @@ class PickupRequest:
 
     @property
     def pickup_load(self) -> Load:
+        """What the courier collects here."""
         return total_load(self.parcels)
 
     @property
     def delivery_load(self) -> Load:
+        """What the courier hands over here (an exchange's new item), on board from the start depot."""
         return total_load(self.delivery_parcels)
 
     @property
     def is_exchange(self) -> bool:
+        """True when the stop also delivers an item."""
         return bool(self.delivery_parcels)
 
 

@@ -1,4 +1,6 @@
-"""The return: one type for a shopper's return wherever it travels (generated, read from a file, booked,
+"""The return, one type wherever it travels.
+
+The return: one type for a shopper's return wherever it travels (generated, read from a file, booked,
 assigned). Its column form for the assignment flow is `assignment.ReturnBatch`; a courier's stop is a
 `PickupRequest`.
 """

@@ -46,13 +46,15 @@ class TravelMatrix:
 
     @property
     def size(self) -> int:
+        """The number of points."""
         return int(self.distance_m.shape[0])
 
 
 class MatrixSource(Protocol):
     """Anything that turns an ordered list of locations into a travel matrix."""
 
-    def matrix_for(self, locations: Sequence[Location]) -> TravelMatrix: ...
+    def matrix_for(self, locations: Sequence[Location]) -> TravelMatrix:
+        """The matrix over `locations`, in order."""
 
 
 def haversine_distance_m(locations: Sequence[Location]) -> npt.NDArray[np.float64]:
@@ -80,6 +82,7 @@ class HaversineSource:
             raise ValidationError("speed_kmh", f"must be within [1, 200], got {self.speed_kmh}")
 
     def matrix_for(self, locations: Sequence[Location]) -> TravelMatrix:
+        """Great-circle distances times the detour factor, and the time to drive them."""
         road_m = haversine_distance_m(locations) * self.detour_factor
         seconds = road_m / (self.speed_kmh / 3.6)
         return TravelMatrix(np.rint(road_m).astype(np.int64), np.rint(seconds).astype(np.int64))

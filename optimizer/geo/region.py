@@ -72,6 +72,7 @@ class Region:
 
     @cached_property
     def road_graph(self) -> RoadGraph:
+        """The drive graph, built from the road file on first use."""
         return build_road_graph(read_roads(self.roads_path), utm_epsg=self.utm_epsg, speeds=self.speeds)
 
     def outside(self, lonlat: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:

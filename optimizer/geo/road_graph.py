@@ -186,8 +186,11 @@ def _segments(roads: gpd.GeoDataFrame, to_utm: Transformer) -> _Segments:
 
 
 def build_road_graph(roads: gpd.GeoDataFrame, *, utm_epsg: int, speeds: SpeedProfile) -> RoadGraph:
-    """The drive graph of `roads` (see `optimizer.geo.roads`): one-way streets respected, speeds by
-    class or posted limit, restricted to its largest strongly connected component."""
+    """The drive graph of a road table.
+
+    The drive graph of `roads` (see `optimizer.geo.roads`): one-way streets respected, speeds by
+    class or posted limit, restricted to its largest strongly connected component.
+    """
     drive = roads[roads["fclass"].isin(list(speeds.class_speed_kmh))].reset_index(drop=True)
     if drive.empty:
         raise ValidationError("roads", "no driveable road lines (check the road classes)")

@@ -154,8 +154,11 @@ class RoadNetworkSource:
         return inbound, outbound
 
     def nearest(self, sites: Sequence[Location], points: Sequence[Location]) -> npt.NDArray[np.int64]:
-        """Index of the site with the shortest road path from the site to each point (a depot's courier
-        driving out, a shopper's trip to a drop-off point); one Dijkstra per site, not per point."""
+        """The nearest site by road to each point.
+
+        Index of the site with the shortest road path from the site to each point (a depot's courier
+        driving out, a shopper's trip to a drop-off point); one Dijkstra per site, not per point.
+        """
         site_lonlat, point_lonlat = _lonlat(sites), _lonlat(points)
         self._check(point_lonlat)
         point_nodes, point_access = self._snap(point_lonlat)
@@ -165,9 +168,12 @@ class RoadNetworkSource:
         return np.asarray(metres.argmin(axis=0), dtype=np.int64)
 
     def line_haul_m(self, origins: Sequence[Location], destinations: Sequence[Location]) -> npt.NDArray[np.int64]:
-        """Road metres from each origin (inside the region) to each destination, which may lie beyond
+        """Line-haul road metres from origins to destinations.
+
+        Road metres from each origin (inside the region) to each destination, which may lie beyond
         the mapped network: such a destination is reached from the nearest major-road node, then by the
-        tariff's detour factor times the straight line."""
+        tariff's detour factor times the straight line.
+        """
         origin_lonlat, target_lonlat = _lonlat(origins), _lonlat(destinations)
         self._check(origin_lonlat)
         origin_nodes, origin_access = self._snap(origin_lonlat)

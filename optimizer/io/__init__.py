@@ -1,0 +1,1 @@
+"""File formats: problems, solutions, returns, demand and assignment reports; strict reading."""

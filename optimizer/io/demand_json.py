@@ -66,4 +66,5 @@ def requests_from_dict(data: object, grid: SlotGrid) -> tuple[Return, ...]:
 
 
 def load_requests(path: Path, grid: SlotGrid) -> tuple[Return, ...]:
+    """Read a returns file for a scenario; errors name the file, line and field."""
     return read_json_file(path, lambda data: requests_from_dict(data, grid), max_bytes=MAX_DEMAND_BYTES)

@@ -41,6 +41,7 @@ class VrptwInstance:
 
     @property
     def customers(self) -> int:
+        """The number of customers (the depot excluded)."""
         return len(self.demand) - 1
 
     def route_distance(self, routes: list[list[int]]) -> float:

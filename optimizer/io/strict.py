@@ -1,4 +1,6 @@
-"""Strict reading shared by every input format, JSON and TOML: typed getters that name the field,
+"""Strict reading shared by every input format, JSON and TOML.
+
+Strict reading shared by every input format, JSON and TOML: typed getters that name the field,
 unknown keys rejected, and file errors that name the file, the line and the key.
 
 A misspelt optional key must not be silently ignored, and a planner must be able to fix a file from
@@ -41,9 +43,11 @@ class JsonNode:
         self.used: set[str] = set()
 
     def at(self, key: str) -> str:
+        """The path of `key` inside this node."""
         return f"{self.path}.{key}" if self.path else key
 
     def get(self, key: str, convert: Callable[[object, str], T], default: T | None = None) -> T:
+        """The converted value of `key`; `default` when absent (required when `default` is None)."""
         self.used.add(key)
         if key not in self.value:
             if default is None:
@@ -58,12 +62,14 @@ class JsonNode:
         return None if value is None else convert(value, self.at(key))
 
     def child(self, key: str) -> Self:
+        """A required nested object."""
         self.used.add(key)
         if key not in self.value:
             raise ValidationError(self.at(key), "is required")
         return type(self)(self.value[key], self.at(key))
 
     def items(self, key: str, *, required: bool = True) -> list[tuple[object, str]]:
+        """The elements of a list with their paths."""
         self.used.add(key)
         if key not in self.value:
             if required:
@@ -75,6 +81,7 @@ class JsonNode:
         return [(item, f"{self.at(key)}[{i}]") for i, item in enumerate(value)]
 
     def done(self) -> None:
+        """Refuse any key no getter asked for (a typo must not pass silently)."""
         unknown = sorted(set(self.value) - self.used)
         if unknown:
             raise ValidationError(self.at(unknown[0]), self.UNKNOWN)
@@ -107,24 +114,28 @@ def kind(value: object) -> str:
 
 
 def as_int(value: object, path: str) -> int:
+    """An integer (not a boolean)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(path, f"must be an integer, got {kind(value)}")
     return value
 
 
 def as_number(value: object, path: str) -> float:
+    """A number (not a boolean), as a float."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValidationError(path, f"must be a number, got {kind(value)}")
     return float(value)
 
 
 def as_str(value: object, path: str) -> str:
+    """A string."""
     if not isinstance(value, str):
         raise ValidationError(path, f"must be a string, got {kind(value)}")
     return value
 
 
 def as_bool(value: object, path: str) -> bool:
+    """A boolean."""
     if not isinstance(value, bool):
         raise ValidationError(path, f"must be true or false, got {kind(value)}")
     return value

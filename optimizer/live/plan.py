@@ -60,6 +60,7 @@ class LiveRoute:
 
     @classmethod
     def from_json(cls, courier_id: str, data: Mapping[str, Any]) -> LiveRoute:
+        """Read back what `to_json` wrote."""
         stops = tuple(
             LiveStop(
                 booking_id=b,
@@ -84,6 +85,7 @@ class DayPlan:
     routes: Mapping[str, LiveRoute]
 
     def booking_ids(self) -> set[str]:
+        """Every booking in the plan."""
         return {stop.booking_id for route in self.routes.values() for stop in route.stops}
 
     def to_json(self) -> dict[str, Any]:
@@ -92,6 +94,7 @@ class DayPlan:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DayPlan:
+        """Read back what `to_json` wrote."""
         return cls({courier: LiveRoute.from_json(courier, entry) for courier, entry in data.items()})
 
     def changed_routes(self, before: DayPlan) -> list[str]:

@@ -126,11 +126,15 @@ class LivePlanner:
         return NewPickup(self.source.point_rows(stop.node, stop.access_m), stop.service_s, stop.load, stop.skills)
 
     def empty_plan(self) -> DayPlan:
+        """A plan with every courier's route empty."""
         return DayPlan({c.id: LiveRoute(c.id, (), *self._empty_leg(c)) for c in self.couriers})
 
     def _gaps(self, plan: DayPlan) -> tuple[Gaps, _Ends]:
-        """Every gap of the plan: per route, computed once per route object (routes are immutable and a
-        change replaces only the route it touches), then concatenated."""
+        """Every gap of the plan.
+
+        Every gap of the plan: per route, computed once per route object (routes are immutable and a
+        change replaces only the route it touches), then concatenated.
+        """
         parts = [self._route_gaps(r, plan.routes[courier.id]) for r, courier in enumerate(self.couriers)]
         return Gaps.concat([g for g, _ in parts]), _Ends.concat([e for _, e in parts])
 

@@ -187,6 +187,7 @@ def make_sites(region_dir: Path, plan: SitePlan) -> dict[str, Any]:
 
 
 def main() -> None:
+    """Write the sites of the region named on the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("region", choices=sorted(PLANS))
     args = parser.parse_args()

@@ -33,8 +33,11 @@ _STATUS = routing_enums_pb2.RoutingSearchStatus
 
 
 class SearchProgress:
-    """Counts solutions, reports them to the caller's callback, and ends the search at the first
-    plan found after `stop_after` (a perf_counter time), so a slice never ends empty-handed."""
+    """The search's progress: plans found, the callback, the end of a slice.
+
+    Counts solutions, reports them to the caller's callback, and ends the search at the first
+    plan found after `stop_after` (a perf_counter time), so a slice never ends empty-handed.
+    """
 
     def __init__(
         self, model: OrToolsModel, started: float, callback: ProgressCallback | None, stop_after: float = math.inf
@@ -56,6 +59,7 @@ class SearchProgress:
         }
 
     def __call__(self) -> None:
+        """Count and report a plan the search just found; end the search after its slice."""
         elapsed = time.perf_counter() - self.started
         self.solutions += 1
         if self.first_solution_s is None:
@@ -271,4 +275,5 @@ def mandatory_penalty_units(problem: RoutingProblem) -> int:
 
 
 def milliseconds_until(deadline: float) -> int:
+    """Milliseconds left until `deadline` (a `perf_counter` time), at least 10."""
     return max(10, int((deadline - time.perf_counter()) * 1000))

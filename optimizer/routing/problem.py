@@ -134,10 +134,12 @@ class RoutingProblem:
 
     @cached_property
     def request_index(self) -> Mapping[str, int]:
+        """Request id -> position."""
         return MappingProxyType({r.id: i for i, r in enumerate(self.requests)})
 
     @cached_property
     def courier_index(self) -> Mapping[str, int]:
+        """Courier id -> position."""
         return MappingProxyType({c.id: i for i, c in enumerate(self.couriers)})
 
     @cached_property
@@ -145,12 +147,15 @@ class RoutingProblem:
         return {d.id: i for i, d in enumerate(self.depots)}
 
     def request_point(self, request: int) -> int:
+        """The matrix point of request `request`."""
         return len(self.depots) + request
 
     def start_point(self, courier: int) -> int:
+        """The matrix point of the courier's start depot."""
         return self._depot_point[self.couriers[courier].start_depot_id]
 
     def end_point(self, courier: int) -> int:
+        """The matrix point of the courier's end depot."""
         return self._depot_point[self.couriers[courier].end_depot_id]
 
     @cached_property
@@ -170,15 +175,19 @@ class RoutingProblem:
 
     @cached_property
     def pickup_loads(self) -> IntMatrix:
+        """Per request, what is collected (weight, volume, parcels)."""
         return np.array([r.pickup_load.as_tuple() for r in self.requests], dtype=np.int64).reshape(-1, 3)
 
     @cached_property
     def delivery_loads(self) -> IntMatrix:
+        """Per request, what is handed over (weight, volume, parcels)."""
         return np.array([r.delivery_load.as_tuple() for r in self.requests], dtype=np.int64).reshape(-1, 3)
 
     @cached_property
     def capacities(self) -> IntMatrix:
+        """Per courier, the vehicle's capacity (weight, volume, parcels)."""
         return np.array([c.capacity.as_tuple() for c in self.couriers], dtype=np.int64).reshape(-1, 3)
 
     def penalty_units(self, request: int) -> int:
+        """What leaving an optional request out costs, in solver units."""
         return self.requests[request].penalty_cents * COST_UNITS_PER_CENT

@@ -79,8 +79,11 @@ def _fleet(problem: RoutingProblem) -> _Fleet:
 
 
 def _cost_divisor(problem: RoutingProblem, modelled: Sequence[int]) -> int:
-    """The largest integer dividing every cost coefficient: PyVRP's penalties adapt within fixed
-    bounds, so costs are handed over as small as they can be without changing the optimum."""
+    """The largest integer dividing every cost coefficient.
+
+    The largest integer dividing every cost coefficient: PyVRP's penalties adapt within fixed
+    bounds, so costs are handed over as small as they can be without changing the optimum.
+    """
     per_m, per_s = COST_UNITS_PER_CENT // 1000, COST_UNITS_PER_CENT // 3600
     values = [c.cost_per_km_cents * per_m for c in problem.couriers]
     values += [c.cost_per_hour_cents * per_s for c in problem.couriers]
@@ -269,6 +272,7 @@ class PyvrpRace:
         return answer  # type: ignore[no-any-return]
 
     def close(self) -> None:
+        """Stop the child if it still runs and release the pipe."""
         if self._process.is_alive():
             self._process.terminate()
         self._process.join(timeout=1.0)

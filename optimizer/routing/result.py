@@ -9,6 +9,8 @@ from optimizer.domain import Load
 
 
 class SolveStatus(StrEnum):
+    """How the search ended."""
+
     OPTIMAL = "optimal"
     """The search proved no better plan exists (tiny instances only)."""
     FEASIBLE = "feasible"
@@ -18,6 +20,8 @@ class SolveStatus(StrEnum):
 
 
 class UnassignedReason(StrEnum):
+    """Why a request is not in any route."""
+
     NO_SKILLED_COURIER = "no_skilled_courier"
     EXCEEDS_VEHICLE_CAPACITY = "exceeds_vehicle_capacity"
     UNREACHABLE_IN_SLOT = "unreachable_in_slot"
@@ -38,6 +42,7 @@ class CostBreakdown:
 
     @property
     def total_cents(self) -> float:
+        """Distance, time, fixed costs and penalties together."""
         return self.distance_cents + self.duration_cents + self.fixed_cents + self.penalty_cents
 
     def __add__(self, other: CostBreakdown) -> CostBreakdown:
@@ -74,6 +79,7 @@ class Route:
 
     @property
     def duration_s(self) -> int:
+        """From leaving the start depot to arriving at the end depot."""
         return self.end_s - self.start_s
 
 
@@ -88,6 +94,8 @@ class Unassigned:
 
 @dataclass(frozen=True, slots=True)
 class RoutingResult:
+    """A plan: the routes, the requests left out with their reasons, the cost and how the search went."""
+
     status: SolveStatus
     routes: tuple[Route, ...]
     unassigned: tuple[Unassigned, ...]
@@ -101,8 +109,10 @@ class RoutingResult:
 
     @property
     def distance_m(self) -> int:
+        """Metres driven by all couriers."""
         return sum(route.distance_m for route in self.routes)
 
     @property
     def duration_s(self) -> int:
+        """Hours worked by all couriers, in seconds."""
         return sum(route.duration_s for route in self.routes)

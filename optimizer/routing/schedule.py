@@ -39,10 +39,12 @@ class RouteSchedule:
 
     @property
     def feasible(self) -> bool:
+        """True when the route breaks nothing."""
         return not self.violations
 
     @property
     def duration_s(self) -> int:
+        """From leaving the start depot to arriving at the end depot."""
         return self.end_s - self.start_s
 
 

@@ -23,8 +23,11 @@ from optimizer.timing import serve_in_order
 
 
 def todays_practice(spec: ScenarioSpec, desk: ReturnsDesk, shoppers: list[Shopper], progress: Progress) -> Design:
-    """Today's practice: slots sold first come until a per-zone quota; each zone's couriers visit the
-    stops slot by slot, nearest neighbour first; every return to the nearest capable center."""
+    """Today's practice on the scenario's shoppers.
+
+    Today's practice: slots sold first come until a per-zone quota; each zone's couriers visit the
+    stops slot by slot, nearest neighbour first; every return to the nearest capable center.
+    """
     grid = list(spec.slots.grid.slots)
     depots = desk.region.sites.depots
     fleet = desk.planner.couriers

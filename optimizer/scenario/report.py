@@ -1,4 +1,6 @@
-"""Scenario outputs: `kpis.json`, an offline HTML report (map and charts embedded as images), and the
+"""Scenario outputs: KPIs, an offline HTML report and comparisons.
+
+Scenario outputs: `kpis.json`, an offline HTML report (map and charts embedded as images), and the
 tables and chart of a comparison. Nothing is fetched at view time: the report opens without a network.
 """
 

@@ -1,4 +1,6 @@
-"""Simulate a return day twice: with Backhaul (priced slots, live insertion, re-optimised routes,
+"""Simulate a return day twice, with Backhaul and with today's practice.
+
+Simulate a return day twice: with Backhaul (priced slots, live insertion, re-optimised routes,
 optimal assignment) and with today's practice (fixed slot quotas, slot-order nearest-neighbour routes,
 nearest capable center), on the same shoppers, addresses and preferences.
 """

@@ -1,4 +1,6 @@
-"""Sweeps: one scenario file, one key varied over several values, several seeds each, run in parallel
+"""Sweeps: one scenario key varied over values and seeds, run in parallel.
+
+Sweeps: one scenario file, one key varied over several values, several seeds each, run in parallel
 locally (a process pool) or on a Dask distributed cluster; the results do not depend on where they ran.
 """
 
@@ -102,6 +104,7 @@ def run_one(run: Run, cache_dir: str | None) -> dict[str, Any]:
 
 
 def run_local(all_runs: Sequence[Run], cache_dir: Path | None, workers: int | None = None) -> list[dict[str, Any]]:
+    """Run every variant and seed in a local process pool; rows in the order of `all_runs`."""
     with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         return list(pool.map(run_one, all_runs, [str(cache_dir) if cache_dir else None] * len(all_runs)))
 

@@ -33,6 +33,7 @@ def _tables() -> tuple[sa.TableClause, sa.TableClause]:
 
 
 def upgrade() -> None:
+    """Move each day plan's routes into their own rows, keeping every stored plan."""
     op.create_table(
         "day_routes",
         sa.Column("region", sa.String(length=64), nullable=False),
@@ -57,6 +58,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Put the routes back into one document per day."""
     with op.batch_alter_table("day_plans") as batch:
         batch.add_column(sa.Column("plan", sa.JSON(), nullable=False, server_default="{}"))
     plans, routes = _tables()

@@ -16,6 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Add the secrets table with the quote-signing key."""
     op.create_table(
         "service_secrets",
         sa.Column("name", sa.String(length=40), nullable=False),
@@ -28,6 +29,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop the secrets table."""
     op.create_table(
         "quotes",
         sa.Column("id", sa.String(length=40), nullable=False),
