@@ -11,6 +11,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from optimizer.assignment import AssignmentProblem, AssignmentResult
+from optimizer.quoting import ReturnsDesk, SlotOffer
+
 Id = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 
 
@@ -78,6 +81,19 @@ class SlotPublic(Strict):
         description="what the pickup adds to the couriers' routes; null if none can"
     )
     green: bool = Field(description="a courier already passes nearby: the pickup adds little driving")
+
+    @classmethod
+    def of(cls, offer: SlotOffer, desk: ReturnsDesk) -> SlotPublic:
+        """A slot offer as the API shows it (the marginal cost only while it can be booked)."""
+        insertion = offer.insertion
+        return cls(
+            slot_id=offer.slot_id,
+            start=desk.local_time(offer.day, offer.window.start_s),
+            end=desk.local_time(offer.day, offer.window.end_s),
+            available=offer.available,
+            marginal_cost_cents=insertion.marginal_cost_cents if insertion and offer.open else None,
+            green=desk.is_green(offer),
+        )
 
 
 class QuoteOption(Strict):
@@ -245,3 +261,30 @@ class AssignmentPublic(Strict):
     assignments: list[AssignedReturn]
     unassigned: list[UnassignedReturn]
     centers: list[CenterUsePublic]
+
+    @classmethod
+    def of(cls, problem: AssignmentProblem, optimal: AssignmentResult, baseline: AssignmentResult) -> AssignmentPublic:
+        """The optimal assignment of `problem` with the nearest-center rule's cost beside it."""
+        ids, centers = problem.returns.ids, problem.centers
+        return cls(
+            total_cost_cents=optimal.cost.total_cents,
+            baseline_cost_cents=baseline.cost.total_cents,
+            optimal=optimal.optimal,
+            assignments=[
+                AssignedReturn(
+                    id=ids[i],
+                    origin_id=problem.origin_ids[int(problem.returns.origin[i])],
+                    center_id=centers[c].id if c >= 0 else None,
+                )
+                for i, c in enumerate(optimal.center_of.tolist())
+            ],
+            unassigned=[
+                UnassignedReturn(id=ids[int(i)], reason=group.reason.value, detail=group.detail)
+                for group in optimal.unplaced
+                for i in group.indices
+            ],
+            centers=[
+                CenterUsePublic(id=u.id, capacity=u.capacity, used=u.used, shadow_price_cents=u.shadow_price_cents or 0)
+                for u in optimal.centers
+            ],
+        )

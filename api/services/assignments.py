@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from api.schemas import (
-    AssignedReturn,
-    AssignmentCreate,
-    AssignmentPublic,
-    CenterUsePublic,
-    UnassignedReturn,
-)
+from api.schemas import AssignmentCreate, AssignmentPublic
 from api.services.context import ServiceContext
 from optimizer.assignment.baseline import nearest_center
 from optimizer.assignment.from_region import assignment_problem
@@ -40,27 +34,4 @@ class Assignments:
         problem = assignment_problem(
             desk.region, items, source=desk.source, unplaced_penalty_cents=body.unplaced_penalty_cents
         )
-        optimal, baseline = assign(problem), nearest_center(problem)
-        ids, centers = problem.returns.ids, problem.centers
-        return AssignmentPublic(
-            total_cost_cents=optimal.cost.total_cents,
-            baseline_cost_cents=baseline.cost.total_cents,
-            optimal=optimal.optimal,
-            assignments=[
-                AssignedReturn(
-                    id=ids[i],
-                    origin_id=problem.origin_ids[int(problem.returns.origin[i])],
-                    center_id=centers[c].id if c >= 0 else None,
-                )
-                for i, c in enumerate(optimal.center_of.tolist())
-            ],
-            unassigned=[
-                UnassignedReturn(id=ids[int(i)], reason=group.reason.value, detail=group.detail)
-                for group in optimal.unplaced
-                for i in group.indices
-            ],
-            centers=[
-                CenterUsePublic(id=u.id, capacity=u.capacity, used=u.used, shadow_price_cents=u.shadow_price_cents or 0)
-                for u in optimal.centers
-            ],
-        )
+        return AssignmentPublic.of(problem, assign(problem), nearest_center(problem))

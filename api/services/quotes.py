@@ -23,18 +23,6 @@ class Quotes:
         self.desk = context.desk
         self._quote_key = quote_key
 
-    def slot_public(self, offer: SlotOffer) -> SlotPublic:
-        """One slot as the API shows it (the marginal cost only while it can be booked)."""
-        insertion = offer.insertion
-        return SlotPublic(
-            slot_id=offer.slot_id,
-            start=self.desk.local_time(offer.day, offer.window.start_s),
-            end=self.desk.local_time(offer.day, offer.window.end_s),
-            available=offer.available,
-            marginal_cost_cents=insertion.marginal_cost_cents if insertion and offer.open else None,
-            green=self.desk.is_green(offer),
-        )
-
     def _offers(self, pickup: NewPickup, first: date, days: int, now: datetime) -> list[SlotOffer]:
         plans = {first + timedelta(days=k): self.context.current_plan(first + timedelta(days=k)) for k in range(days)}
         return self.desk.slot_offers(plans, pickup, now)
@@ -47,7 +35,7 @@ class Quotes:
         self.context.check_day(first, now, "date_from")
         self.context.check_slot_days(days)
         pickup = self.context.pickup_at(origin, self.context.parcels(parcels))
-        return SlotsPublic(slots=[self.slot_public(offer) for offer in self._offers(pickup, first, days, now)])
+        return SlotsPublic(slots=[SlotPublic.of(offer, self.desk) for offer in self._offers(pickup, first, days, now)])
 
     def quote(self, tenant: str, body: QuoteCreate, now: datetime) -> QuotePublic:
         """Doorstep pickup (its slots and price) and the nearest drop-off points, each with payer and center."""
@@ -71,7 +59,7 @@ class Quotes:
             leaves = desk.local_time(available[0].day, available[0].window.end_s)
             options.append(
                 self._option("pickup", amount, policy, body, choice, leaves)
-                | {"slots": [self.slot_public(o) for o in offers]}
+                | {"slots": [SlotPublic.of(o, self.desk) for o in offers]}
             )
         for point, metres in desk.nearest_drop_offs(rows):
             at_point = desk.center_for(desk.origins.index(point.id), body.category, weight)
