@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from optimizer.cli.app import error_console, fail
+from optimizer.cli.command import error_console, fail
 
 
 def serve(

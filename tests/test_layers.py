@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import json
+import pkgutil
 import subprocess
 import sys
+import types
 
+import api
+import optimizer
 from tests.paths import ROOT
 
 FORBIDDEN = ("fastapi", "starlette", "sqlalchemy", "alembic", "uvicorn", "httpx", "api", "backhaul")
@@ -40,3 +45,15 @@ def test_routes_reach_storage_only_through_the_service() -> None:
                 imported.update(alias.name for alias in node.names)
         storage = {name for name in imported if name.split(".")[0] in {"sqlalchemy", "alembic"} or name == "api.store"}
         assert storage == set(), f"{module.name} imports {sorted(storage)}"
+
+
+def test_no_public_name_shadows_its_module() -> None:
+    shadowed = []
+    for package in (optimizer, api):
+        for found in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            parent, _, leaf = found.name.rpartition(".")
+            importlib.import_module(found.name)
+            value = importlib.import_module(parent).__dict__.get(leaf)
+            if value is not None and not isinstance(value, types.ModuleType):
+                shadowed.append(found.name)
+    assert shadowed == [], f"import these modules only through importlib: {shadowed}"

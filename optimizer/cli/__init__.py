@@ -5,6 +5,6 @@ to processing centers, `scenario` simulates what-if days. `backhaul.cli` adds th
 """
 
 from optimizer.cli import assign, route, scenario
-from optimizer.cli.app import app
+from optimizer.cli.command import app
 
 __all__ = ["app", "assign", "route", "scenario"]

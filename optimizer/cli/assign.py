@@ -14,7 +14,7 @@ from rich.table import Table
 
 from optimizer.assignment.problem import DEFAULT_UNPLACED_PENALTY_CENTS, AssignmentProblem
 from optimizer.assignment.result import AssignmentResult
-from optimizer.cli.app import (
+from optimizer.cli.command import (
     CacheDir,
     RegionsDir,
     app,

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from optimizer.cli.app import (
+from optimizer.cli.command import (
     MAX_TIME_LIMIT_S,
     CacheDir,
     RegionsDir,

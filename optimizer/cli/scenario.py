@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from optimizer.cli.app import CacheDir, app, error_console, fail, table
+from optimizer.cli.command import CacheDir, app, error_console, fail, table
 from optimizer.errors import BackhaulError
 from optimizer.geo import DEFAULT_CACHE_DIR
 
@@ -20,7 +20,7 @@ Out = Annotated[Path, typer.Option("--out", help="Folder for the outputs.")]
 
 
 def _simulate(path: Path, cache_dir: Path, console: Console):  # type: ignore[no-untyped-def]
-    from optimizer.scenario.simulate import simulate
+    from optimizer.scenario.simulation import simulate
     from optimizer.scenario.spec import load_scenario
 
     errors = error_console()

@@ -25,7 +25,7 @@ from matplotlib.collections import LineCollection
 
 from optimizer.scenario.day import Design
 from optimizer.scenario.kpis import KPI_ROWS, CostSplit
-from optimizer.scenario.simulate import ScenarioResult
+from optimizer.scenario.simulation import ScenarioResult
 
 
 def format_kpi(value: float, style: str) -> str:

@@ -94,7 +94,7 @@ def _relax_malloc_trim() -> None:
 
 def run_one(run: Run, cache_dir: str | None) -> dict[str, Any]:
     """Simulate one run and return its KPIs (plain data: it crosses process and network boundaries)."""
-    from optimizer.scenario.simulate import simulate  # loaded in the worker
+    from optimizer.scenario.simulation import simulate  # loaded in the worker
 
     if "MALLOC_TRIM_THRESHOLD_" in os.environ:
         _relax_malloc_trim()

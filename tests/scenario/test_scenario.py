@@ -13,7 +13,7 @@ import pytest
 from optimizer.errors import InputFileError
 from optimizer.scenario.kpis import KPI_ROWS
 from optimizer.scenario.report import write_comparison, write_run
-from optimizer.scenario.simulate import simulate
+from optimizer.scenario.simulation import simulate
 from optimizer.scenario.spec import load_scenario
 from optimizer.scenario.sweep import parse_vary, run_dask, run_local, runs
 from tests.paths import FIXTURES, SCENARIOS
