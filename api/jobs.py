@@ -10,6 +10,7 @@ dropped (`superseded`) and the live plan stays: a promised slot is never broken.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -60,13 +61,33 @@ def run_plan_job(settings_json: str, job_id: str) -> None:
     service = _service(settings_json)
     store = service.store
     try:
-        _run(service, job_id)
+        run_job(service, job_id)
     except Exception as error:  # a job must end with a status, whatever went wrong
         log.exception("plan job %s failed", job_id)
         _finish(store, job_id, "failed", f"{type(error).__name__}: {error}")
 
 
-def _run(service: Service, job_id: str) -> None:
+@dataclass(frozen=True)
+class PreparedPlan:
+    """A job's better plan, computed on a snapshot of the day; `apply_plan` merges it under the lock."""
+
+    job_id: str
+    day: date
+    snapshot: DayPlan
+    better: DayPlan
+    improved: bool
+    summary: dict[str, Any]
+
+
+def run_job(service: Service, job_id: str) -> None:
+    """Run a queued job in this process: re-optimise its day and apply the plan only if it is safe."""
+    prepared = prepare_plan(service, job_id)
+    if prepared is not None:
+        apply_plan(service, prepared)
+
+
+def prepare_plan(service: Service, job_id: str) -> PreparedPlan | None:
+    """Search a better plan for the job's day from a snapshot (no lock held); None when the job ended here."""
     store, planner = service.store, service.desk.planner
     with store.write() as session:
         job = session.get(PlanJobRow, job_id)
@@ -76,40 +97,46 @@ def _run(service: Service, job_id: str) -> None:
     plan = service.plans.read(day)
     if not plan.booking_ids():
         _finish(store, job_id, "done", "no bookings that day")
-        return
+        return None
     with store.read() as session:
         bookings = session.execute(select(BookingRow).where(BookingRow.id.in_(plan.booking_ids()))).scalars().all()
     stops = {s.booking_id: s for route in plan.routes.values() for s in route.stops}
-    requests = _requests(list(bookings), stops)
-    now = datetime.now(UTC)
-    done = _done_prefixes(service, plan, day, now)
-    problem = plan_problem(planner, plan, requests, locked=done)
+    problem = plan_problem(planner, plan, _requests(list(bookings), stops), locked=_done_prefixes(service, plan, day))
     before = plan_result(problem, plan).cost.total_cents
     result = solve(problem, time_limit_s=limit)
     problems = validate(problem, result)
     if result.unassigned or problems:
         _finish(store, job_id, "failed", f"kept the live plan: {len(result.unassigned)} left out, {problems[:2]}")
-        return
+        return None
     after = result.cost.total_cents
-    better = plan_from_result(planner, problem, result, stops) if after < before else plan
+    improved = after < before
+    better = plan_from_result(planner, problem, result, stops) if improved else plan
     summary: dict[str, Any] = {"cost_before_cents": before, "cost_after_cents": min(after, before)}
+    return PreparedPlan(job_id, day, plan, better, improved, summary)
+
+
+def apply_plan(service: Service, prepared: PreparedPlan) -> None:
+    """Lock the day and apply the prepared plan merged with whatever changed since its snapshot."""
     saved = None
-    with store.write() as session:
-        locked = service.plans.lock(session, day)
-        merged = better if locked.plan is plan else _merge(service, better, locked.plan)
+    summary = dict(prepared.summary)
+    with service.store.write() as session:
+        locked = service.plans.lock(session, prepared.day)
+        current = locked.plan
+        merged = prepared.better if current is prepared.snapshot else _merge(service, prepared.better, current)
         if merged is None:
             status, detail = "superseded", "bookings made meanwhile did not fit the new plan; the live plan stays"
         else:
             saved = service.plans.save(session, locked, merged)
-            status, detail = "done", "applied" if after < before else "the live plan was already as good"
-            summary["routes"] = _routes(service, merged, day)
+            status, detail = "done", "applied" if prepared.improved else "the live plan was already as good"
+            summary["routes"] = _routes(service, merged, prepared.day)
     if saved is not None:
         service.plans.remember(saved)
-    _finish(store, job_id, status, detail, summary)
+    _finish(service.store, prepared.job_id, status, detail, summary)
 
 
-def _done_prefixes(service: Service, plan: DayPlan, day: date, now: datetime) -> dict[str, list[str]]:
+def _done_prefixes(service: Service, plan: DayPlan, day: date) -> dict[str, list[str]]:
     """Per courier, the stops whose service should have started by now: they stay first, in order."""
+    now = datetime.now(UTC)
     schedule = service.desk.planner.schedule(plan)
     done: dict[str, list[str]] = {}
     for courier, route in plan.routes.items():
@@ -124,15 +151,23 @@ def _done_prefixes(service: Service, plan: DayPlan, day: date, now: datetime) ->
 
 
 def _merge(service: Service, better: DayPlan, current: DayPlan) -> DayPlan | None:
-    """`better` with the bookings made or cancelled since it was computed; None if one does not fit."""
+    """`better` brought up to date with the plan as locked now; None if a booking no longer fits.
+
+    Stop by stop: a stop stays only if its booking is still on this day in the same slot. A booking
+    cancelled or moved to another day leaves; one moved to another slot of the day, or booked
+    meanwhile, is inserted again in the slot it holds now. So a re-plan never undoes a reschedule
+    and never brings a cancelled pickup back.
+    """
     planner = service.desk.planner
+    now = {s.booking_id: s for route in current.routes.values() for s in route.stops}
     merged = better
-    for gone in better.booking_ids() - current.booking_ids():
-        merged = planner.remove(merged, gone)
-    new = current.booking_ids() - better.booking_ids()
-    stops = {s.booking_id: s for route in current.routes.values() for s in route.stops}
-    for booking_id in sorted(new):
-        stop = stops[booking_id]
+    for route in better.routes.values():
+        for stop in route.stops:
+            held = now.get(stop.booking_id)
+            if held is None or held.window != stop.window:
+                merged = planner.remove(merged, stop.booking_id)
+    for booking_id in sorted(set(now) - merged.booking_ids()):
+        stop = now[booking_id]
         pickup = planner.new_pickup(stop)
         (option,) = planner.options(merged, pickup, [stop.window])
         if option is None:

@@ -156,16 +156,20 @@ class PickupUpdate(Strict):
 class TimelineEvent(Strict):
     """One stage of a pickup, with whether its time is an estimate."""
 
-    event: Literal["booked", "courier_assigned", "picked_up", "at_center", "cancelled"]
+    event: Literal["booked", "courier_assigned", "picked_up", "at_center", "cancelled", "displaced"]
     at: datetime
     estimated: bool
 
 
 class PickupPublic(Strict):
-    """A booked (or cancelled) pickup with its slot, courier, center and timeline."""
+    """A pickup with its slot, courier, center and timeline.
+
+    `displaced`: a change of the fleet left no courier able to take it in its slot; the booking needs
+    a new slot (reschedule) or a drop-off.
+    """
 
     id: str
-    status: Literal["booked", "cancelled"]
+    status: Literal["booked", "cancelled", "displaced"]
     slot_id: str
     slot_start: datetime
     slot_end: datetime

@@ -22,7 +22,8 @@ from tests.paths import TINY_REGION
 POSTGRES_URL = os.environ.get("BACKHAUL_TEST_POSTGRES_URL")
 
 
-def _reset_postgres(url: str) -> None:
+def reset_postgres(url: str) -> None:
+    """Empty the PostgreSQL test database (every table and type gone)."""
     engine = create_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
@@ -40,7 +41,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         if os.environ.get("CI"):
             pytest.fail("CI must test PostgreSQL: BACKHAUL_TEST_POSTGRES_URL is not set")
         pytest.skip("BACKHAUL_TEST_POSTGRES_URL is not set (.ci/run sets it)")
-    _reset_postgres(POSTGRES_URL)
+    reset_postgres(POSTGRES_URL)
     yield POSTGRES_URL
 
 

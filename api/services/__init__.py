@@ -9,6 +9,7 @@ from api.config import Settings
 from api.services.assignments import Assignments
 from api.services.bookings import Bookings
 from api.services.context import ServiceContext
+from api.services.fleet import FleetChanges
 from api.services.plans import JobRunner, PlanJobs
 from api.services.quotes import Quotes
 from api.store import Store
@@ -25,6 +26,7 @@ class Service(ServiceContext):
         self.bookings = Bookings(self, self.quotes)
         self.plan_jobs = PlanJobs(self, run_job)
         self.assignments = Assignments(self)
+        self.fleet = FleetChanges(self)
 
     def ready(self) -> str | None:
         """None when the database answers; else the kind of error (for `/readyz`)."""

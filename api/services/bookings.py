@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from api.errors import ConflictError, NotFoundError
 from api.schemas import ParcelIn, PickupCreate, PickupPublic, TimelineEvent
@@ -125,45 +126,67 @@ class Bookings:
         """The tenant's pickup with its timeline (404 for another tenant's)."""
         return self.public(self._booking(tenant, pickup_id))
 
+    def _locked_booking(self, session: Session, tenant: str, pickup_id: str) -> BookingRow:
+        """The booking row, read again and locked inside the writing transaction (404 for another tenant's)."""
+        row = session.get(BookingRow, pickup_id, with_for_update=True, populate_existing=True)
+        if row is None or row.tenant != tenant:
+            raise NotFoundError(f"no pickup {pickup_id}")
+        return row
+
+    def _check_open(self, row: BookingRow, now: datetime) -> None:
+        """A pickup whose slot has passed its cut-off can no longer be changed: the courier may be on the way."""
+        if not self.desk.is_open(row.day, TimeWindow(row.slot_start_s, row.slot_end_s), now):
+            slot = slot_id(row.day, TimeWindow(row.slot_start_s, row.slot_end_s))
+            raise ConflictError(f"booking for slot {slot} has closed: pickup {row.id} can no longer change")
+
     def cancel(self, tenant: str, pickup_id: str, now: datetime) -> PickupPublic:
-        """Take the pickup out of its route; a cancelled booking stays readable."""
+        """Take the pickup out of its route; a cancelled booking stays readable.
+
+        Decided under the lock: the booking row is read again and locked, then its day, in the
+        transaction that writes both, so a concurrent reschedule or cancel is seen, never overwritten.
+        """
         context = self.context
-        row = self._booking(tenant, pickup_id)
-        if row.status == "cancelled":
-            return self.public(row)
+        self._booking(tenant, pickup_id)  # 404 before any lock is taken
+        saved = None
         with context.store.write() as session:
-            locked = context.plans.lock(session, row.day)
-            saved = context.plans.save(session, locked, self.desk.planner.remove(locked.plan, pickup_id))
-            booking = session.get(BookingRow, pickup_id, with_for_update=True)
-            assert booking is not None
-            booking.status, booking.updated_at = "cancelled", now
-        context.plans.remember(saved)
+            booking = self._locked_booking(session, tenant, pickup_id)
+            if booking.status == "booked":
+                self._check_open(booking, now)
+                locked = context.plans.lock(session, booking.day)
+                saved = context.plans.save(session, locked, self.desk.planner.remove(locked.plan, pickup_id))
+                booking.status, booking.updated_at = "cancelled", now
+        if saved is not None:
+            context.plans.remember(saved)
         return self.public(booking)
 
     def reschedule(self, tenant: str, pickup_id: str, new_slot: str, now: datetime) -> PickupPublic:
-        """Move the pickup to another slot, atomically: if the new slot cannot take it, nothing changes (409)."""
+        """Move the pickup to another slot, atomically: if the new slot cannot take it, nothing changes (409).
+
+        Decided under the lock, like `cancel`: the booking's current day and slot are those read in the
+        writing transaction, after the booking row is locked.
+        """
         context, desk = self.context, self.desk
         row = self._booking(tenant, pickup_id)
-        if row.status != "booked":
-            raise ConflictError(f"pickup {pickup_id} is {row.status}")
         day, window = desk.parse_slot(new_slot)
         context.check_day(day, now, "slot_id")
         if not desk.is_open(day, window, now):
             raise ConflictError(f"booking for slot {new_slot} has closed")
         parcels = context.parcels([ParcelIn(**p) for p in row.parcels])
-        pickup = desk.pickup(desk.located(Location(row.lat, row.lon)), parcels)
+        pickup = desk.pickup(desk.located(Location(row.lat, row.lon)), parcels)  # the address never changes
         with context.store.write() as session:
-            days = sorted({row.day, day})  # a fixed order, so two reschedules never wait on each other
+            booking = self._locked_booking(session, tenant, pickup_id)
+            if booking.status != "booked":
+                raise ConflictError(f"pickup {pickup_id} is {booking.status}")
+            self._check_open(booking, now)
+            days = sorted({booking.day, day})  # a fixed order, so two reschedules never wait on each other
             locked = {d: context.plans.lock(session, d) for d in days}
             plans = {d: held.plan for d, held in locked.items()}
-            plans[row.day] = desk.planner.remove(plans[row.day], pickup_id)
+            plans[booking.day] = desk.planner.remove(plans[booking.day], pickup_id)
             (option,) = desk.planner.options(plans[day], pickup, [window])
             if option is None:
                 raise ConflictError(f"slot {new_slot} can no longer be served at this address")
             plans[day] = desk.planner.insert(plans[day], pickup_id, pickup, option)
             saved = [context.plans.save(session, held, plans[d]) for d, held in locked.items()]
-            booking = session.get(BookingRow, pickup_id, with_for_update=True)
-            assert booking is not None
             booking.day, booking.slot_start_s, booking.slot_end_s = day, window.start_s, window.end_s
             booking.updated_at = now
         for each in saved:
@@ -176,8 +199,8 @@ class Bookings:
         window = TimeWindow(row.slot_start_s, row.slot_end_s)
         events = [TimelineEvent(event="booked", at=utc(row.created_at), estimated=False)]
         courier = None
-        if row.status == "cancelled":
-            events.append(TimelineEvent(event="cancelled", at=utc(row.updated_at), estimated=False))
+        if row.status in {"cancelled", "displaced"}:
+            events.append(TimelineEvent(event=row.status, at=utc(row.updated_at), estimated=False))
         else:
             plan = plan or self.context.current_plan(row.day)
             placed = desk.planner.schedule(plan).get(row.id)
@@ -191,7 +214,7 @@ class Bookings:
                     events.append(TimelineEvent(event="at_center", at=at_center, estimated=True))
         return PickupPublic(
             id=row.id,
-            status="cancelled" if row.status == "cancelled" else "booked",
+            status=row.status,
             slot_id=slot_id(row.day, window),
             slot_start=desk.local_time(row.day, window.start_s),
             slot_end=desk.local_time(row.day, window.end_s),

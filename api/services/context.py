@@ -5,7 +5,9 @@ No FastAPI here: routes validate and call the resource services; these call the 
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from api.config import Settings
 from api.day_plans import DayPlans
@@ -13,10 +15,16 @@ from api.schemas import LatLon, ParcelIn
 from api.store import Store
 from optimizer.domain import Location, Parcel
 from optimizer.errors import ValidationError
-from optimizer.geo.region import load_region
+from optimizer.geo.region import Region, load_region
 from optimizer.geo.road_matrix import RoadNetworkSource
 from optimizer.live import DayPlan, NewPickup
 from optimizer.quoting import ReturnsDesk
+
+
+@functools.lru_cache(maxsize=8)
+def _region(name: str, regions_dir: Path) -> Region:
+    """A region loaded once per process: every service of this worker shares its road graph."""
+    return load_region(name, regions_dir=regions_dir)
 
 
 def utc(moment: datetime) -> datetime:
@@ -30,7 +38,7 @@ class ServiceContext:
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
-        region = load_region(settings.region, regions_dir=settings.regions_dir)
+        region = _region(settings.region, settings.regions_dir)
         self.desk = ReturnsDesk(
             region,
             RoadNetworkSource(region, settings.cache_dir),

@@ -132,8 +132,8 @@ class LivePlanner:
     def _gaps(self, plan: DayPlan) -> tuple[Gaps, _Ends]:
         """Every gap of the plan.
 
-        Every gap of the plan: per route, computed once per route object (routes are immutable and a
-        change replaces only the route it touches), then concatenated.
+        Computed once per route object (routes are immutable and a change replaces only the route it
+        touches), then concatenated.
         """
         parts = [self._route_gaps(r, plan.routes[courier.id]) for r, courier in enumerate(self.couriers)]
         return Gaps.concat([g for g, _ in parts]), _Ends.concat([e for _, e in parts])
@@ -178,8 +178,8 @@ class LivePlanner:
 
     def options(self, plan: DayPlan, pickup: NewPickup, windows: Sequence[TimeWindow]) -> list[Insertion | None]:
         """For each window, the cheapest feasible insertion of the pickup, or None when no courier can take it."""
-        if not windows:
-            return []
+        if not windows or not self.couriers:
+            return [None] * len(windows)  # no courier today: no slot can be offered
         gaps, ends = self._gaps(plan)
         nodes = np.concatenate([ends.prev_node, ends.next_node])
         access = np.concatenate([ends.prev_access, ends.next_access])

@@ -1,0 +1,58 @@
+"""The booking invariant, checked from what is stored (no worker cache):
+
+every `booked` pickup is in exactly one route of its day, in its current slot; no other pickup (cancelled,
+displaced, moved to another day, unknown) is in any route; every day plan passes the independent validator.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import select
+
+from api.day_plans import DayPlans
+from api.services import Service
+from api.store import BookingRow, DayPlanRow
+from optimizer.domain import Location, Parcel, TimeWindow
+from optimizer.live import booked_request, plan_problem, plan_result
+from optimizer.routing import validate
+
+
+def violations(service: Service) -> list[str]:
+    """What breaks the invariant, one line each (empty: it holds)."""
+    store, region = service.store, service.region
+    with store.read() as session:
+        rows = {row.id: row for row in session.execute(select(BookingRow).where(BookingRow.region == region)).scalars()}
+        days = set(session.execute(select(DayPlanRow.day).where(DayPlanRow.region == region)).scalars())
+    stored = DayPlans(store, region, service.desk.planner.empty_plan())  # a fresh reader: nothing cached
+    found: list[str] = []
+    for day in sorted(days | {row.day for row in rows.values()}):
+        plan = stored.read(day)
+        stops = {stop.booking_id: stop for route in plan.routes.values() for stop in route.stops}
+        seen = Counter(stop.booking_id for route in plan.routes.values() for stop in route.stops)
+        found += [f"{day}: {b} is in {n} routes" for b, n in seen.items() if n > 1]
+        for booking_id, stop in stops.items():
+            row = rows.get(booking_id)
+            if row is None or row.status != "booked" or row.day != day:
+                state = "unknown" if row is None else f"{row.status} on {row.day}"
+                found.append(f"{day}: {booking_id} is on a route but {state}")
+            elif stop.window != TimeWindow(row.slot_start_s, row.slot_end_s):
+                found.append(
+                    f"{day}: {booking_id} is routed in {stop.window}, booked in {row.slot_start_s}-{row.slot_end_s}"
+                )
+        booked = [row for row in rows.values() if row.status == "booked" and row.day == day]
+        found += [f"{day}: booked {row.id} is on no route" for row in booked if row.id not in stops]
+        requests = [
+            booked_request(
+                stops[row.id],
+                Location(row.lat, row.lon),
+                TimeWindow(row.slot_start_s, row.slot_end_s),
+                [Parcel(p["weight_g"], p["volume_cm3"], p.get("count", 1)) for p in row.parcels],
+            )
+            for row in booked
+            if row.id in stops
+        ]
+        if stops and len(requests) == len(stops):
+            problem = plan_problem(service.desk.planner, plan, requests)
+            found += [f"{day}: {problem}" for problem in validate(problem, plan_result(problem, plan))]
+    return found

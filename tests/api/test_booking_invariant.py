@@ -1,0 +1,150 @@
+"""The booking invariant holds after every step of any interleaving of the ways the state changes.
+
+A stateful property test (hypothesis) books, cancels, reschedules, re-plans on request and in the
+background, and changes the fleet, in any order, on SQLite and on PostgreSQL, and checks the
+invariant (`tests/api/invariant.py`) from what is stored after every step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule, run_state_machine_as_test
+
+from api import jobs
+from api.errors import ConflictError
+from api.schemas import LatLon, ParcelIn, PickupCreate, PlanCreate
+from api.services import Service
+from api.store import Store
+from optimizer.errors import ValidationError
+from tests.api.api_client import settings as service_settings, slot, tomorrow
+from tests.api.invariant import violations
+from tests.conftest import POSTGRES_URL, reset_postgres
+
+ADDRESSES = [(31.2304, 121.4737), (31.2331, 121.4790), (31.2352, 121.4712), (31.2280, 121.4768), (31.2371, 121.4751)]
+HOURS = (9, 11, 13, 15, 17, 19)
+STEPS = int(os.environ.get("BACKHAUL_STATEFUL_STEPS", "15"))
+RUNS = int(os.environ.get("BACKHAUL_STATEFUL_RUNS", "20"))
+_databases = itertools.count()
+
+
+def _fresh_database(kind: str, folder: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{folder / f'stateful-{next(_databases)}.db'}"
+    assert POSTGRES_URL is not None
+    reset_postgres(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+def _machine(kind: str, folder: Path) -> type[RuleBasedStateMachine]:
+    class Bookings(RuleBasedStateMachine):
+        pickups = Bundle("pickups")
+        prepared = Bundle("prepared")
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.url = _fresh_database(kind, folder)
+            self.store = Store(self.url)
+            self.store.migrate()
+            self.now = datetime.now(UTC)
+            self.started: list[str] = []
+            self.service = self._service(per_depot=1)
+
+        def _service(self, per_depot: int) -> Service:
+            config = service_settings(self.url, couriers_per_depot=per_depot, background_plan_time_limit_s=0.5)
+            return Service(config, self.store, run_job=self.started.append)
+
+        def _run_started(self) -> None:
+            while self.started:
+                jobs.run_job(self.service, self.started.pop(0))
+
+        def teardown(self) -> None:
+            self.store.dispose()
+
+        @rule(target=pickups, address=st.sampled_from(ADDRESSES), hour=st.sampled_from(HOURS), later=st.integers(0, 1))
+        def book(self, address: tuple[float, float], hour: int, later: int) -> str:
+            body = PickupCreate(
+                slot_id=slot(hour, tomorrow() + timedelta(days=later)),
+                origin=LatLon(lat=address[0], lon=address[1]),
+                parcels=[ParcelIn(weight_g=900, volume_cm3=4000)],
+                category="apparel",
+                reason="size_or_fit",
+                merchant_id="m-1",
+            )
+            try:
+                booking, _ = self.service.bookings.book("platform", body, None, self.now)
+            except ConflictError:
+                return "pk_none"  # the slot was full: nothing changed
+            return booking.id
+
+        @rule(pickup=pickups)
+        def cancel(self, pickup: str) -> None:
+            if pickup != "pk_none":
+                self.service.bookings.cancel("platform", pickup, self.now)
+
+        @rule(pickup=pickups, hour=st.sampled_from(HOURS), later=st.integers(0, 1))
+        def reschedule(self, pickup: str, hour: int, later: int) -> None:
+            if pickup == "pk_none":
+                return
+            with contextlib.suppress(ConflictError, ValidationError):  # refused as a whole: nothing changes
+                self.service.bookings.reschedule(
+                    "platform", pickup, slot(hour, tomorrow() + timedelta(days=later)), self.now
+                )
+
+        @rule(later=st.integers(0, 1))
+        def replan(self, later: int) -> None:
+            request = PlanCreate(date=tomorrow() + timedelta(days=later), time_limit_s=0.5)
+            self.service.plan_jobs.create("platform", request, self.now)
+            self._run_started()
+
+        @rule(target=prepared, later=st.integers(0, 1))
+        def prepare_a_replan(self, later: int) -> jobs.PreparedPlan | None:
+            """The job searches on a snapshot; the state may change before it applies (next rule)."""
+            request = PlanCreate(date=tomorrow() + timedelta(days=later), time_limit_s=0.5)
+            self.service.plan_jobs.create("platform", request, self.now)
+            return jobs.prepare_plan(self.service, self.started.pop())
+
+        @rule(plan=consumes(prepared))
+        def apply_the_prepared_replan(self, plan: jobs.PreparedPlan | None) -> None:
+            if plan is not None:
+                jobs.apply_plan(self.service, plan)
+
+        @rule()
+        def replan_in_the_background(self) -> None:
+            for job_id in self.service.plan_jobs.background(self.now):
+                self.service.plan_jobs.start(job_id)
+            self._run_started()
+
+        @rule(per_depot=st.integers(0, 2))
+        def change_the_fleet(self, per_depot: int) -> None:
+            self.service = self._service(per_depot)
+            self.service.fleet.reconcile(self.now)
+
+        @invariant()
+        def every_booked_pickup_is_in_exactly_one_route_in_its_slot(self) -> None:
+            assert violations(self.service) == []
+
+    return Bookings
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_the_booking_invariant_holds_after_every_step(kind: str, tmp_path: Path) -> None:
+    if kind == "postgresql" and not POSTGRES_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI must test PostgreSQL: BACKHAUL_TEST_POSTGRES_URL is not set")
+        pytest.skip("BACKHAUL_TEST_POSTGRES_URL is not set (.ci/run sets it)")
+    run_state_machine_as_test(
+        _machine(kind, tmp_path),
+        settings=settings(
+            max_examples=RUNS,
+            stateful_step_count=STEPS,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
