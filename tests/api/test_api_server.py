@@ -12,11 +12,15 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 
-from tests.api.api_client import KEYS, PLATFORM, REGION, return_fields, slot
+from api.services import Service
+from api.store import Store
+from tests.api.api_client import KEYS, PLATFORM, REGION, return_fields, settings as service_settings, slot, tomorrow
+from tests.api.invariant import violations
 
 ATTEMPTS = 200
 CAPACITY = 10  # 2 depots x 1 courier x 5 parcels
@@ -94,3 +98,52 @@ def test_concurrent_bookings_never_oversell_and_survive_a_crash(database_url: st
             f"{url}/v1/pickups", json={"slot_id": slot(11), **return_fields()}, headers=PLATFORM, timeout=30
         )
         assert after.status_code == 409, "the restarted server still knows the fleet is full"
+
+
+PAIRS = 500
+AT_ONCE = 10
+
+
+def _conflicting_pair(url: str, pickup: str, k: int) -> list[int]:
+    """Two changes of one pickup sent at the same moment: PATCH and PATCH, or (every fourth) PATCH and DELETE."""
+    days = (tomorrow(), tomorrow() + timedelta(days=1))
+    first = {"slot_id": slot(9 + 2 * (k % 6), days[k % 2])}
+    second = {"slot_id": slot(9 + 2 * ((k + 3) % 6), days[(k + 1) % 2])}
+    with httpx.Client(base_url=url, headers=PLATFORM, timeout=60) as client:
+        requests = [client.build_request("PATCH", f"/v1/pickups/{pickup}", json=first)]
+        if k % 4 == 3:
+            requests.append(client.build_request("DELETE", f"/v1/pickups/{pickup}"))
+        else:
+            requests.append(client.build_request("PATCH", f"/v1/pickups/{pickup}", json=second))
+        with ThreadPoolExecutor(2) as pair:
+            return [response.status_code for response in pair.map(client.send, requests)]
+
+
+def test_conflicting_changes_on_two_workers_never_break_the_booking_invariant(
+    database_url: str, tmp_path: Path
+) -> None:
+    codes: list[int] = []
+    attempts = 0
+    with serve(database_url, tmp_path) as (url, _), ThreadPoolExecutor(AT_ONCE) as pool:
+        pickups: list[str] = []
+        for round_ in range(PAIRS // AT_ONCE):
+            while len(pickups) < AT_ONCE:
+                attempts += 1
+                assert attempts < 20 * PAIRS, "the fleet kept refusing new bookings"
+                origin = {"lat": 31.2300 + attempts % 40 * 0.0002, "lon": 121.4737}
+                day = tomorrow() + timedelta(days=attempts % 2)
+                body = {"slot_id": slot(9 + 2 * (attempts % 6), day), **return_fields(origin=origin)}
+                booked = httpx.post(f"{url}/v1/pickups", json=body, headers=PLATFORM, timeout=60)
+                if booked.status_code == 201:
+                    pickups.append(booked.json()["id"])
+            work = [(pickup, round_ * AT_ONCE + i) for i, pickup in enumerate(pickups)]
+            for pair in pool.map(lambda job: _conflicting_pair(url, *job), work):
+                codes += pair
+            shown = [httpx.get(f"{url}/v1/pickups/{p}", headers=PLATFORM, timeout=30).json() for p in pickups]
+            pickups = [s["id"] for s in shown if s["status"] == "booked"]
+    assert len(codes) == 2 * PAIRS
+    assert set(codes) <= {200, 409}, f"only answers or refusals, never a server error: {set(codes)}"
+    store = Store(database_url)
+    service = Service(service_settings(database_url, couriers_per_depot=1), store)
+    assert violations(service) == []
+    store.dispose()

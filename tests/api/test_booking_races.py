@@ -1,0 +1,135 @@
+"""Regression tests named after the review's findings on cancel, reschedule, plan jobs and fleet changes.
+
+Each one checks the booking invariant (`tests/api/invariant.py`) from what is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from threading import Barrier
+
+import pytest
+
+from api import jobs
+from api.errors import ConflictError
+from api.schemas import LatLon, ParcelIn, PickupCreate, PlanCreate
+from api.services import Service
+from api.store import Store
+from tests.api.api_client import settings as service_settings, slot, tomorrow
+from tests.api.invariant import violations
+
+ROUNDS = 12
+
+
+@pytest.fixture
+def service(database_url: str) -> Iterator[Service]:
+    store = Store(database_url)
+    store.migrate()
+    yield Service(service_settings(database_url, couriers_per_depot=2), store)
+    store.dispose()
+
+
+def _book(service: Service, hour: int = 11, day_offset: int = 0, lat: float = 31.2304) -> str:
+    body = PickupCreate(
+        slot_id=slot(hour, tomorrow() + timedelta(days=day_offset)),
+        origin=LatLon(lat=lat, lon=121.4737),
+        parcels=[ParcelIn(weight_g=900, volume_cm3=4000)],
+        category="apparel",
+        reason="size_or_fit",
+        merchant_id="m-1",
+    )
+    booking, _ = service.bookings.book("platform", body, None, datetime.now(UTC))
+    return booking.id
+
+
+def _at_once(*calls: Callable[[], object]) -> list[object]:
+    """Run the calls in threads released together; exceptions are returned, not raised."""
+    start = Barrier(len(calls))
+
+    def run(call: Callable[[], object]) -> object:
+        start.wait()
+        try:
+            return call()
+        except ConflictError as refused:
+            return refused
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def test_two_reschedules_of_one_pickup_leave_it_in_exactly_one_day_plan(service: Service) -> None:
+    now = datetime.now(UTC)
+    for k in range(ROUNDS):
+        pickup = _book(service, lat=31.2304 + k * 0.0001)
+        _at_once(
+            partial(service.bookings.reschedule, "platform", pickup, slot(13), now),
+            partial(service.bookings.reschedule, "platform", pickup, slot(15, tomorrow() + timedelta(days=1)), now),
+        )
+    assert violations(service) == []
+
+
+def test_a_reschedule_racing_a_cancel_leaves_no_cancelled_pickup_on_a_route(service: Service) -> None:
+    now = datetime.now(UTC)
+    for k in range(ROUNDS):
+        pickup = _book(service, lat=31.2304 + k * 0.0001)
+        _at_once(
+            partial(service.bookings.reschedule, "platform", pickup, slot(15, tomorrow() + timedelta(days=1)), now),
+            partial(service.bookings.cancel, "platform", pickup, now),
+        )
+    assert violations(service) == []
+
+
+def test_a_plan_job_never_undoes_a_reschedule_within_the_day(database_url: str) -> None:
+    store = Store(database_url)
+    store.migrate()
+    started: list[str] = []
+    service = Service(service_settings(database_url, couriers_per_depot=2), store, run_job=started.append)
+    now = datetime.now(UTC)
+    pickups = [_book(service, hour=11, lat=31.2304 + k * 0.0003) for k in range(4)]
+    service.plan_jobs.create("platform", PlanCreate(date=tomorrow(), time_limit_s=0.5), now)
+    prepared = jobs.prepare_plan(service, started.pop())  # searched on the snapshot: pickup 0 at 11:00
+    moved = service.bookings.reschedule("platform", pickups[0], slot(17), now)
+    assert prepared is not None
+    jobs.apply_plan(service, prepared)
+    assert violations(service) == []
+    shown = service.bookings.get("platform", pickups[0])
+    assert shown.slot_id == moved.slot_id == slot(17)
+    assert shown.courier_id is not None
+    store.dispose()
+
+
+def test_cancel_and_reschedule_respect_the_current_slots_cut_off(service: Service) -> None:
+    pickup = _book(service, hour=11)
+    shown = service.bookings.get("platform", pickup)
+    after_cut_off = shown.slot_end - timedelta(minutes=30)  # the slot closes an hour before it ends
+    with pytest.raises(ConflictError, match="has closed"):
+        service.bookings.cancel("platform", pickup, after_cut_off)
+    with pytest.raises(ConflictError, match="has closed"):
+        service.bookings.reschedule("platform", pickup, slot(15, tomorrow() + timedelta(days=1)), after_cut_off)
+    assert service.bookings.get("platform", pickup).status == "booked"
+    assert violations(service) == []
+
+
+def test_shrinking_the_fleet_reinserts_or_reports_every_displaced_booking(database_url: str) -> None:
+    store = Store(database_url)
+    store.migrate()
+    now = datetime.now(UTC)
+    large = Service(service_settings(database_url, couriers_per_depot=3), store)
+    booked = []
+    for k in range(24):
+        try:
+            booked.append(_book(large, hour=9 + 2 * (k % 6), lat=31.2290 + k * 0.0002))
+        except ConflictError:
+            continue
+    small = Service(service_settings(database_url, couriers_per_depot=1), store)
+    displaced = small.fleet.reconcile(now)
+    assert violations(small) == [], "every booking is on a route of the new fleet, or displaced"
+    states = {pickup: small.bookings.get("platform", pickup).status for pickup in booked}
+    assert sorted(p for p, state in states.items() if state == "displaced") == sorted(displaced)
+    assert all(state in {"booked", "displaced"} for state in states.values())
+    assert len(displaced) < len(booked), "the fleet that is left takes what it can"
+    assert small.fleet.reconcile(now) == [], "a second start finds nothing to move"
+    store.dispose()
