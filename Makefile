@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/backhaul serve
+	$(VENV)/bin/backhaul serve --dev
 
 plan: $(STAMP)
 	$(VENV)/bin/backhaul route scenarios/pickups_pingshan_sample.json --region shenzhen-pingshan --time-limit $(TIME_LIMIT) --out results/sample-solution.json

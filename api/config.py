@@ -6,7 +6,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import re
 from functools import cached_property
 from pathlib import Path
 
@@ -20,6 +23,17 @@ from optimizer.policy import PolicyBook, ReturnPolicy
 from optimizer.quoting import SlotPolicy
 
 DEV_TENANT = "dev"
+
+
+def key_hash(key: str) -> str:
+    """The SHA-256 of an API key, hex: what the settings keep and what a request's key is compared by."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+TOOL_VARIABLES = frozenset(
+    {"BACKHAUL_TEST_POSTGRES_URL", "BACKHAUL_PROPERTY_EXAMPLES", "BACKHAUL_STATEFUL_STEPS", "BACKHAUL_STATEFUL_RUNS"}
+)
+"""`BACKHAUL_*` variables that are not settings: the test suite's own (README, "Tests")."""
 _FLEET, _GRID, _SLOTS = FleetSpec(), SlotGrid(), SlotPolicy()
 """The domain's defaults: each setting below starts from them, so a default is declared once."""
 
@@ -33,7 +47,13 @@ class Settings(BaseSettings):
         "sqlite:///backhaul.db", validation_alias=AliasChoices("DATABASE_URL", "BACKHAUL_DATABASE_URL")
     )
     api_keys: str = ""
-    """`tenant:key` pairs, comma separated; empty runs in development mode with one `dev` tenant."""
+    """`tenant:sha256=<hex>` (the SHA-256 of the key) or `tenant:key` entries, comma separated.
+
+    Keys are kept and compared only as hashes. Without any key the service refuses to start unless
+    `dev` is set (`backhaul serve --dev`, loopback only): then every caller is the `dev` tenant.
+    """
+    dev: bool = False
+    """Development mode: no API keys, one `dev` tenant (only `backhaul serve --dev`, on a loopback host)."""
     region: str = "shenzhen-pingshan"
     regions_dir: Path = DEFAULT_REGIONS_DIR
     cache_dir: Path = DEFAULT_CACHE_DIR
@@ -74,14 +94,37 @@ class Settings(BaseSettings):
         for pair in filter(None, (p.strip() for p in value.split(","))):
             tenant, _, key = pair.partition(":")
             if not tenant or not key:
-                raise ValueError(f"each entry must be tenant:key, got {pair!r}")
+                raise ValueError("each entry must be tenant:key or tenant:sha256=<64 hex digits>")
+            if key.startswith("sha256=") and not re.fullmatch(r"[0-9a-f]{64}", key.removeprefix("sha256=")):
+                raise ValueError(f"the key of tenant {tenant!r} must be sha256= and 64 lowercase hex digits")
         return value
 
     @cached_property
     def tenants_by_key(self) -> dict[str, str]:
-        """API key -> tenant; empty in development mode."""
+        """SHA-256 of each API key (hex) -> tenant; empty in development mode."""
         pairs = (p.strip().partition(":") for p in self.api_keys.split(",") if p.strip())
-        return {key: tenant for tenant, _, key in pairs}
+        return {key.removeprefix("sha256=") if key.startswith("sha256=") else key_hash(key): t for t, _, key in pairs}
+
+    def tenant_of(self, api_key: str | None) -> str | None:
+        """The tenant an API key belongs to (compared by hash), `dev` in development mode, else None."""
+        if self.dev and not self.tenants_by_key:
+            return DEV_TENANT
+        return self.tenants_by_key.get(key_hash(api_key or ""))
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        """The settings from the environment; a `BACKHAUL_*` variable that is no setting is an error.
+
+        Raises
+        ------
+        ValueError
+            Naming the unknown variable (a typo must not leave a setting at its default).
+        """
+        known = {f"BACKHAUL_{name.upper()}" for name in cls.model_fields} | TOOL_VARIABLES
+        unknown = sorted(name for name in os.environ if name.startswith("BACKHAUL_") and name not in known)
+        if unknown:
+            raise ValueError(f"{unknown[0]}: not a setting (misspelt? the settings are in docs/api.md)")
+        return cls()
 
     def fleet(self) -> FleetSpec:
         """The day's fleet these settings describe."""

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 
-from api.config import DEV_TENANT
 from api.services import Service
 
 
@@ -19,10 +18,7 @@ def get_service(request: Request) -> Service:
 
 def get_tenant(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> str:
     """The tenant the API key belongs to; 401 without a valid key (development mode: the `dev` tenant)."""
-    keys: dict[str, str] = request.app.state.settings.tenants_by_key
-    if not keys:
-        return DEV_TENANT
-    tenant = keys.get(x_api_key or "")
+    tenant: str | None = request.app.state.settings.tenant_of(x_api_key)
     if tenant is None:
         raise HTTPException(401, "missing or unknown X-API-Key", headers={"WWW-Authenticate": "ApiKey"})
     return tenant

@@ -29,7 +29,9 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not settings.tenants_by_key:
-            log.warning("BACKHAUL_API_KEYS is not set: development mode, every caller is tenant 'dev'")
+            if not settings.dev:
+                raise RuntimeError("BACKHAUL_API_KEYS is not set: refusing to serve every caller (use serve --dev)")
+            log.warning("development mode: no API keys, every caller is tenant 'dev'")
         store = Store(settings.database_url)
         if settings.migrate:
             store.migrate()
@@ -81,4 +83,4 @@ async def _replan_in_background(app: FastAPI, every_s: float) -> None:
 
 def app_from_environment() -> FastAPI:
     """The app configured from environment variables (`backhaul serve` and uvicorn's factory mode)."""
-    return create_app(Settings())
+    return create_app(Settings.from_environment())

@@ -54,7 +54,7 @@ def _start(folder: Path, couriers: int) -> tuple[subprocess.Popen[bytes], str]:
         "BACKHAUL_API_KEYS": "",
     }
     log = (folder / "server.log").open("wb")
-    command = [sys.executable, "-m", "backhaul", "serve", "--port", str(port), "--workers", "2"]
+    command = [sys.executable, "-m", "backhaul", "serve", "--port", str(port), "--workers", "2", "--dev"]
     process = subprocess.Popen(command, env=environment, stdout=log, stderr=log, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
