@@ -54,6 +54,8 @@ def open_quote(secret: bytes, tenant: str, quote_id: str, now: datetime) -> dict
     ExpiredQuoteError
         A genuine quote past its expiry.
     """
+    if not quote_id.isascii():  # compare_digest takes ASCII strings only; such an id was never signed here
+        raise InvalidQuoteError
     body, _, mac = quote_id.removeprefix(PREFIX).rpartition(".")
     expected = _b64(hmac.new(secret, body.encode(), hashlib.sha256).digest()[:18])
     if not quote_id.startswith(PREFIX) or not hmac.compare_digest(mac, expected):

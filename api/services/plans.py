@@ -65,6 +65,7 @@ class PlanJobs:
         context = self.context
         if body.region not in (None, context.region):
             raise ValidationError("region", f"this server plans {context.region}, not {body.region}")
+        context.check_day(body.date, now, "date")  # a day that can have bookings: not past, inside the horizon
         limit = context.settings.max_plan_time_limit_s
         if body.time_limit_s > limit:
             raise ValidationError("time_limit_s", f"at most {limit:g} s on this server")

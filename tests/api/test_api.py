@@ -245,3 +245,16 @@ def test_booking_from_a_quote_checks_signature_tenant_and_expiry(client: TestCli
     later = datetime.now(UTC) + timedelta(hours=1)
     with pytest.raises(ConflictError, match="expired"):
         service.quotes.opened("platform", quote["quote_id"], later)
+
+
+def test_a_quote_id_with_a_non_ascii_character_is_a_404_not_a_500(client: TestClient) -> None:
+    body = {"quote_id": "qt_é.ABC", "slot_id": slot()}
+    response = client.post("/v1/pickups", json=body, headers=PLATFORM)
+    assert response.status_code == 404, response.text
+
+
+def test_a_plan_for_a_day_outside_the_booking_horizon_is_a_422_naming_the_date(client: TestClient) -> None:
+    for day in ("9999-12-31", "2000-01-01"):
+        response = client.post("/v1/plans", json={"date": day, "time_limit_s": 1}, headers=PLATFORM)
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"][0]["loc"] == ["body", "date"]
