@@ -126,7 +126,8 @@ def apply_plan(service: Service, prepared: PreparedPlan) -> None:
         if merged is None:
             status, detail = "superseded", "bookings made meanwhile did not fit the new plan; the live plan stays"
         else:
-            saved = service.plans.save(session, locked, merged)
+            if merged.changed_routes(current):  # an unchanged plan keeps its version: nothing to re-plan next
+                saved = service.plans.save(session, locked, merged)
             status, detail = "done", "applied" if prepared.improved else "the live plan was already as good"
             summary["routes"] = _routes(service, merged, prepared.day)
     if saved is not None:

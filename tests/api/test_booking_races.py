@@ -133,3 +133,23 @@ def test_shrinking_the_fleet_reinserts_or_reports_every_displaced_booking(databa
     assert len(displaced) < len(booked), "the fleet that is left takes what it can"
     assert small.fleet.reconcile(now) == [], "a second start finds nothing to move"
     store.dispose()
+
+
+def test_the_background_replan_queues_nothing_when_nothing_changed(database_url: str) -> None:
+    store = Store(database_url)
+    store.migrate()
+    started: list[str] = []
+    service = Service(service_settings(database_url, background_plan_time_limit_s=0.5), store, run_job=started.append)
+    now = datetime.now(UTC)
+    for k in range(3):
+        _book(service, hour=9 + 4 * k, lat=31.2300 + k * 0.0004)
+    rounds = []
+    for _ in range(4):
+        queued = service.plan_jobs.background(now)
+        rounds.append(len(queued))
+        for job_id in queued:
+            jobs.run_job(service, job_id)
+    assert rounds[0] == 1, "the changed day is re-planned"
+    assert rounds[-2:] == [0, 0], "a day nobody changed is not re-planned again and again"
+    assert violations(service) == []
+    store.dispose()
