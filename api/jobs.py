@@ -10,6 +10,7 @@ dropped (`superseded`) and the live plan stays: a promised slot is never broken.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -43,7 +44,7 @@ def _finish(store: Store, job_id: str, status: str, detail: str, result: dict[st
             job.finished_at = datetime.now(UTC)
 
 
-def _requests(rows: list[BookingRow], stops: dict[str, LiveStop]) -> list[PickupRequest]:
+def booked_requests(rows: Sequence[BookingRow], stops: Mapping[str, LiveStop]) -> list[PickupRequest]:
     """The booked pickups as routing requests: where the booking is, what it holds, its stop in the plan."""
     return [
         booked_request(
@@ -101,7 +102,9 @@ def prepare_plan(service: Service, job_id: str) -> PreparedPlan | None:
     with store.read() as session:
         bookings = session.execute(select(BookingRow).where(BookingRow.id.in_(plan.booking_ids()))).scalars().all()
     stops = {s.booking_id: s for route in plan.routes.values() for s in route.stops}
-    problem = plan_problem(planner, plan, _requests(list(bookings), stops), locked=_done_prefixes(service, plan, day))
+    problem = plan_problem(
+        planner, plan, booked_requests(list(bookings), stops), locked=_done_prefixes(service, plan, day)
+    )
     before = plan_result(problem, plan).cost.total_cents
     result = solve(problem, time_limit_s=limit)
     problems = validate(problem, result)

@@ -11,10 +11,11 @@ from collections import Counter
 from sqlalchemy import select
 
 from api.day_plans import DayPlans
+from api.jobs import booked_requests
 from api.services import Service
 from api.store import BookingRow, DayPlanRow
-from optimizer.domain import Location, Parcel, TimeWindow
-from optimizer.live import booked_request, plan_problem, plan_result
+from optimizer.domain import TimeWindow
+from optimizer.live import plan_problem, plan_result
 from optimizer.routing import validate
 
 
@@ -42,16 +43,7 @@ def violations(service: Service) -> list[str]:
                 )
         booked = [row for row in rows.values() if row.status == "booked" and row.day == day]
         found += [f"{day}: booked {row.id} is on no route" for row in booked if row.id not in stops]
-        requests = [
-            booked_request(
-                stops[row.id],
-                Location(row.lat, row.lon),
-                TimeWindow(row.slot_start_s, row.slot_end_s),
-                [Parcel(p["weight_g"], p["volume_cm3"], p.get("count", 1)) for p in row.parcels],
-            )
-            for row in booked
-            if row.id in stops
-        ]
+        requests = booked_requests([row for row in booked if row.id in stops], stops)
         if stops and len(requests) == len(stops):
             problem = plan_problem(service.desk.planner, plan, requests)
             found += [f"{day}: {problem}" for problem in validate(problem, plan_result(problem, plan))]
