@@ -146,7 +146,6 @@ class Bookings:
         transaction that writes both, so a concurrent reschedule or cancel is seen, never overwritten.
         """
         context = self.context
-        self._booking(tenant, pickup_id)  # 404 before any lock is taken
         saved = None
         with context.store.write() as session:
             booking = self._locked_booking(session, tenant, pickup_id)

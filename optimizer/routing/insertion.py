@@ -187,7 +187,7 @@ def cheapest_insertion(
             ok |= fit
         first = len(problem.locked_requests[courier])
         candidates = [p for p in range(first, len(route) + 1) if ok[p]]
-        base = route_units(problem, evaluate_route(problem, courier, route))
+        base = route_units(problem, evaluate_route(problem, courier, route)) if candidates else 0
         found = False
         for position in candidates:
             schedule = evaluate_route(problem, courier, [*route[:position], request, *route[position:]])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from optimizer.domain import Load, TimeWindow
+from optimizer.errors import ValidationError
 from optimizer.routing.params import SolveParams
 from optimizer.routing.result import SolveStatus, UnassignedReason
 from tests.builders import courier, plane_problem, request, solve_valid, stops
@@ -260,3 +261,19 @@ def test_warm_start_that_breaks_a_constraint_is_ignored_with_a_warning() -> None
     result = solve_valid(problem)
     assert "sofa" in stops(result)["van"]
     assert any("trike" in w and "skills" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"search_share": 0.0}, "search_share"),
+        ({"ortools_share": 1.5}, "ortools_share"),
+        ({"exact_exchange_limit": -1}, "exact_exchange_limit"),
+        ({"seed_noise": 0.7}, "seed_noise"),
+        ({"race_start": "thread"}, "race_start"),
+    ],
+)
+def test_bad_solve_params_are_refused_naming_the_field(change: dict[str, object], field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        SolveParams(**change)  # type: ignore[arg-type]
+    assert caught.value.field == field
