@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import tempfile
 from typing import Annotated
 
 import typer
@@ -53,6 +54,8 @@ def serve(
         reason = " ".join(str(getattr(error, "orig", None) or error).split())  # one line, no link to the docs
         fail(errors, f"DATABASE_URL: cannot open or migrate the database: {reason}")
     os.environ["BACKHAUL_MIGRATE"] = "false"  # the workers read their settings from the environment
+    # Prometheus multiprocess mode: every worker writes its samples here, /metrics adds them up
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="backhaul-metrics-"))
     if dev:
         os.environ["BACKHAUL_DEV"] = "true"
     uvicorn.run(

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     Keys are kept and compared only as hashes. Without any key the service refuses to start unless
     `dev` is set (`backhaul serve --dev`, loopback only): then every caller is the `dev` tenant.
     """
+    operator_tenants: str = ""
+    """Comma-separated tenants that are operators: they plan days and read routes and metrics."""
+    merchant_tenants: str = ""
+    """`tenant:merchant_id` entries, comma separated: such a tenant quotes and books only for its merchant."""
     dev: bool = False
     """Development mode: no API keys, one `dev` tenant (only `backhaul serve --dev`, on a loopback host)."""
     region: str = "shenzhen-pingshan"
@@ -87,6 +91,22 @@ class Settings(BaseSettings):
     max_days_ahead: int = Field(30, ge=1, le=365)
     max_plan_time_limit_s: float = Field(60.0, gt=0, le=3600)
     max_assignment_returns: int = Field(20_000, ge=1)
+    max_queued_jobs: int = Field(8, ge=1, le=1000)
+    """Plan jobs queued or running on this server at once; more answer 429."""
+    max_jobs_per_tenant: int = Field(2, ge=1, le=1000)
+    """Plan jobs one tenant may have queued or running at once; more answer 429."""
+    job_retention_days: int = Field(7, ge=1, le=366)
+    """Finished plan jobs are purged after this many days."""
+    idempotency_retention_h: int = Field(48, ge=24, le=24 * 90)
+    """How long a booking's `Idempotency-Key` and its first response are kept (at least 24 h)."""
+    matrix_cache_max_bytes: int = Field(512 * 1024 * 1024, ge=1024 * 1024)
+    """The road-matrix cache's bound on disk (least recently used files go first)."""
+    worker_threads: int = Field(40, ge=1, le=1000)
+    """Threads each worker runs blocking handlers on; the database pool has as many connections."""
+    db_lock_timeout_ms: int = Field(5000, ge=100)
+    """PostgreSQL `lock_timeout`: a write waiting longer for a row lock fails (503) instead of piling up."""
+    db_statement_timeout_ms: int = Field(30000, ge=100)
+    """PostgreSQL `statement_timeout`: no statement runs longer."""
 
     @field_validator("api_keys")
     @classmethod
@@ -104,6 +124,27 @@ class Settings(BaseSettings):
         """SHA-256 of each API key (hex) -> tenant; empty in development mode."""
         pairs = (p.strip().partition(":") for p in self.api_keys.split(",") if p.strip())
         return {key.removeprefix("sha256=") if key.startswith("sha256=") else key_hash(key): t for t, _, key in pairs}
+
+    @cached_property
+    def operators(self) -> frozenset[str]:
+        """The operator tenants (the `dev` tenant is one in development mode)."""
+        named = frozenset(t.strip() for t in self.operator_tenants.split(",") if t.strip())
+        return named | {DEV_TENANT} if self.dev and not self.tenants_by_key else named
+
+    @cached_property
+    def merchant_of_tenant(self) -> dict[str, str]:
+        """Merchant tenants -> the one `merchant_id` each may quote and book for."""
+        pairs = (p.strip().partition(":") for p in self.merchant_tenants.split(",") if p.strip())
+        return {tenant: merchant for tenant, _, merchant in pairs}
+
+    @field_validator("merchant_tenants")
+    @classmethod
+    def _merchants_are_pairs(cls, value: str) -> str:
+        for pair in filter(None, (p.strip() for p in value.split(","))):
+            tenant, _, merchant = pair.partition(":")
+            if not tenant or not merchant:
+                raise ValueError("each entry must be tenant:merchant_id")
+        return value
 
     def tenant_of(self, api_key: str | None) -> str | None:
         """The tenant an API key belongs to (compared by hash), `dev` in development mode, else None."""

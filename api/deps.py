@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 
+from api.errors import ForbiddenError
 from api.services import Service
 
 
@@ -24,6 +25,13 @@ def get_tenant(request: Request, x_api_key: Annotated[str | None, Header()] = No
     return tenant
 
 
+def get_operator(request: Request, tenant: Annotated[str, Depends(get_tenant)]) -> str:
+    """The calling tenant if it is an operator (`BACKHAUL_OPERATOR_TENANTS`); 403 for a client."""
+    if tenant not in request.app.state.settings.operators:
+        raise ForbiddenError("this operation is for operators only")
+    return tenant
+
+
 def get_now() -> datetime:
     """The request's time (UTC); a dependency so tests can set the clock."""
     return datetime.now(UTC)
@@ -31,4 +39,5 @@ def get_now() -> datetime:
 
 ServiceDep = Annotated[Service, Depends(get_service)]
 TenantDep = Annotated[str, Depends(get_tenant)]
+OperatorDep = Annotated[str, Depends(get_operator)]
 NowDep = Annotated[datetime, Depends(get_now)]

@@ -32,15 +32,22 @@ def _service(settings_json: str) -> Service:
     """One service per job process and settings (the region and matrices load once)."""
     if settings_json not in _services:
         settings = Settings.model_validate_json(settings_json)
-        _services[settings_json] = Service(settings, Store(settings.database_url))
+        _services[settings_json] = Service(settings, Store.of(settings))
     return _services[settings_json]
 
 
-def _finish(store: Store, job_id: str, status: str, detail: str, result: dict[str, Any] | None = None) -> None:
+def _finish(
+    store: Store,
+    job_id: str,
+    status: str,
+    detail: str,
+    result: dict[str, Any] | None = None,
+    code: str | None = None,
+) -> None:
     with store.write() as session:
         job = session.get(PlanJobRow, job_id)
         if job is not None:
-            job.status, job.detail, job.result = status, detail[:500], result
+            job.status, job.detail, job.result, job.code = status, detail[:500], result, code
             job.finished_at = datetime.now(UTC)
 
 
@@ -63,9 +70,9 @@ def run_plan_job(settings_json: str, job_id: str) -> None:
     store = service.store
     try:
         run_job(service, job_id)
-    except Exception as error:  # a job must end with a status, whatever went wrong
+    except Exception:  # a job must end with a status, whatever went wrong
         log.exception("plan job %s failed", job_id)
-        _finish(store, job_id, "failed", f"{type(error).__name__}: {error}")
+        _finish(store, job_id, "failed", "the job failed; the live plan is unchanged", code="job_failed")
 
 
 @dataclass(frozen=True)
@@ -109,7 +116,9 @@ def prepare_plan(service: Service, job_id: str) -> PreparedPlan | None:
     result = solve(problem, time_limit_s=limit)
     problems = validate(problem, result)
     if result.unassigned or problems:
-        _finish(store, job_id, "failed", f"kept the live plan: {len(result.unassigned)} left out, {problems[:2]}")
+        log.warning("plan job %s: %d left out, %s", job_id, len(result.unassigned), problems[:2])
+        detail = f"kept the live plan: the search left {len(result.unassigned)} out or broke a promise"
+        _finish(store, job_id, "failed", detail, code="plan_incomplete")
         return None
     after = result.cost.total_cents
     improved = after < before
@@ -125,14 +134,19 @@ def apply_plan(service: Service, prepared: PreparedPlan) -> None:
     with service.store.write() as session:
         locked = service.plans.lock(session, prepared.day)
         current = locked.plan
-        merged = prepared.better if current is prepared.snapshot else _merge(service, prepared.better, current)
+        if set(prepared.better.routes) != set(current.routes):  # the fleet changed since the snapshot
+            merged = None
+        elif current is prepared.snapshot:
+            merged = prepared.better
+        else:
+            merged = _merge(service, prepared.better, current)
         if merged is None:
-            status, detail = "superseded", "bookings made meanwhile did not fit the new plan; the live plan stays"
+            status, detail = "superseded", "the day changed meanwhile (bookings or fleet); the live plan stays"
         else:
             if merged.changed_routes(current):  # an unchanged plan keeps its version: nothing to re-plan next
                 saved = service.plans.save(session, locked, merged)
             status, detail = "done", "applied" if prepared.improved else "the live plan was already as good"
-            summary["routes"] = _routes(service, merged, prepared.day)
+            summary["routes"] = service.routes_of(merged, prepared.day)
     if saved is not None:
         service.plans.remember(saved)
     _finish(service.store, prepared.job_id, status, detail, summary)
@@ -178,21 +192,3 @@ def _merge(service: Service, better: DayPlan, current: DayPlan) -> DayPlan | Non
             return None
         merged = planner.insert(merged, booking_id, pickup, option)
     return merged
-
-
-def _routes(service: Service, plan: DayPlan, day: date) -> list[dict[str, Any]]:
-    schedule = service.desk.planner.schedule(plan)
-    return [
-        {
-            "courier_id": courier,
-            "stops": [
-                {
-                    "pickup_id": s.booking_id,
-                    "service_start": service.desk.local_time(day, schedule[s.booking_id][1]).isoformat(),
-                }
-                for s in route.stops
-            ],
-        }
-        for courier, route in plan.routes.items()
-        if route.stops
-    ]

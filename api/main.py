@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 from collections.abc import AsyncIterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from api import error_handlers
 from api.config import Settings
-from api.jobs import run_plan_job
+from api.job_pool import JobPool
 from api.middleware import BodyLimit, Metrics, MetricsMiddleware
 from api.routes import assignments, health, pickups, plans, quotes, slots
 from api.services import Service
 from api.store import Store
 
 log = logging.getLogger("backhaul.api")
+HOUSEKEEPING_EVERY_S = 600.0
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -32,21 +32,18 @@ def create_app(settings: Settings) -> FastAPI:
             if not settings.dev:
                 raise RuntimeError("BACKHAUL_API_KEYS is not set: refusing to serve every caller (use serve --dev)")
             log.warning("development mode: no API keys, every caller is tenant 'dev'")
-        store = Store(settings.database_url)
+        store = Store.of(settings)
         if settings.migrate:
             store.migrate()
-        jobs = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        settings_json = settings.model_dump_json()
-        app.state.jobs = jobs
-        app.state.service = Service(
-            settings, store, run_job=lambda job_id: jobs.submit(run_plan_job, settings_json, job_id)
-        )
+        jobs = JobPool(settings.model_dump_json())
+        app.state.service = Service(settings, store, run_job=jobs, job_problem=jobs.problem)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         background = asyncio.create_task(_replan_in_background(app, settings.background_plan_every_s))
         try:
             yield
         finally:
             background.cancel()
-            app.state.jobs.shutdown(wait=False, cancel_futures=True)
+            jobs.shutdown()
             store.dispose()
 
     app = FastAPI(
@@ -58,6 +55,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = Metrics()
     error_handlers.install(app)
+    error_handlers.document(app)
     for module in (quotes, slots, pickups, plans, assignments, health):
         app.include_router(module.router)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
@@ -66,19 +64,25 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 async def _replan_in_background(app: FastAPI, every_s: float) -> None:
-    """Every `every_s`, queue a re-optimisation of each day that changed (one worker wins each day)."""
-    if every_s <= 0:
-        return
+    """Re-optimise changed days every `every_s` (0: never) and purge old rows every `HOUSEKEEPING_EVERY_S`.
+
+    One worker wins each (day, version) re-optimisation; purging is idempotent, so any worker may do it.
+    """
     service: Service = app.state.service
+    last_housekeeping = 0.0
+    tick = min(every_s, HOUSEKEEPING_EVERY_S) if every_s > 0 else HOUSEKEEPING_EVERY_S
     while True:
-        await asyncio.sleep(every_s)
+        await asyncio.sleep(tick)
         try:
-            queued = await asyncio.to_thread(service.plan_jobs.background, datetime.now(UTC))
+            now = datetime.now(UTC)
+            if now.timestamp() - last_housekeeping >= HOUSEKEEPING_EVERY_S:
+                await asyncio.to_thread(service.housekeeping, now)
+                last_housekeeping = now.timestamp()
+            if every_s > 0:
+                for job_id in await asyncio.to_thread(service.plan_jobs.background, now):
+                    await asyncio.to_thread(service.plan_jobs.start, job_id)
         except Exception:  # the loop must outlive a database hiccup
-            log.exception("background re-optimisation could not be queued")
-            continue
-        for job_id in queued:
-            service.plan_jobs.start(job_id)
+            log.exception("background re-optimisation or housekeeping failed")
 
 
 def app_from_environment() -> FastAPI:

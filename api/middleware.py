@@ -8,6 +8,8 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.error_handlers import MEDIA_TYPE, problem
+
 
 class BodyLimit:
     """Answer 413 to a body over `max_bytes`, whether announced by Content-Length or streamed."""
@@ -54,8 +56,9 @@ class _TooLargeError(Exception):
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body = f'{{"detail": "request body larger than {limit} bytes"}}'.encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    response = problem(413, "payload_too_large", f"request body larger than {limit} bytes")
+    body = bytes(response.body)
+    headers = [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

@@ -1,7 +1,8 @@
-"""Quote ids that carry the quote: the return, the tenant and the expiry, signed (HMAC-SHA256).
+"""Quote ids that carry the quote: the return, the offers and their amounts, the tenant and the expiry, signed.
 
-A quote costs no database write, so answering one never waits for a booking's lock; a booking
-from it checks the signature, the tenant and the expiry. The key is the database's own secret
+The payload is compressed JSON, signed with HMAC-SHA256. A quote costs no database write, so
+answering one never waits for a booking's lock; a booking from it checks the signature, the tenant
+and the expiry, and books only what was offered, at the amount offered. The key is the database's own secret
 (made by migration 0003), so every worker and every restart accepts the quotes of the others.
 """
 
@@ -11,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+import zlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,15 +39,15 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def sign(secret: bytes, tenant: str, request: dict[str, Any], expires: datetime) -> str:
-    """A quote id for `request`, valid for `tenant` until `expires`."""
-    payload = _b64(json.dumps([tenant, request, int(expires.timestamp())], separators=(",", ":")).encode())
+def sign(secret: bytes, tenant: str, quote: dict[str, Any], expires: datetime) -> str:
+    """A quote id carrying `quote`, valid for `tenant` until `expires`."""
+    payload = _b64(zlib.compress(json.dumps([tenant, quote, int(expires.timestamp())], separators=(",", ":")).encode()))
     mac = _b64(hmac.new(secret, payload.encode(), hashlib.sha256).digest()[:18])
     return f"{PREFIX}{payload}.{mac}"
 
 
 def open_quote(secret: bytes, tenant: str, quote_id: str, now: datetime) -> dict[str, Any]:
-    """The quoted request.
+    """What the quote carries.
 
     Raises
     ------
@@ -60,9 +62,9 @@ def open_quote(secret: bytes, tenant: str, quote_id: str, now: datetime) -> dict
     expected = _b64(hmac.new(secret, body.encode(), hashlib.sha256).digest()[:18])
     if not quote_id.startswith(PREFIX) or not hmac.compare_digest(mac, expected):
         raise InvalidQuoteError
-    owner, request, expires = json.loads(_unb64(body))
+    owner, quote, expires = json.loads(zlib.decompress(_unb64(body)))
     if owner != tenant:
         raise InvalidQuoteError
     if now.timestamp() > expires:
         raise ExpiredQuoteError(datetime.fromtimestamp(expires, UTC))
-    return dict(request)
+    return dict(quote)

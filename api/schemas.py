@@ -6,12 +6,15 @@ domain at the edge. Every bound here is also a guard: nothing a client sends can
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from api.errors import CODES
 from optimizer.assignment import AssignmentProblem, AssignmentResult
+from optimizer.domain.vocabulary import CATEGORIES, REASON_CODES
 from optimizer.quoting import ReturnsDesk, SlotOffer
 
 Id = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:\-]+$")]
@@ -21,6 +24,44 @@ class Strict(BaseModel):
     """A request or response body that refuses unknown fields."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+Category = Literal[CATEGORIES]  # type: ignore[valid-type]
+"""A product category (an enum in the OpenAPI, so a client knows the vocabulary)."""
+Reason = Literal[REASON_CODES]  # type: ignore[valid-type]
+"""A return reason code: `quality`, `not_quality`, or a finer code that implies one of them."""
+ErrorCode = Literal[CODES]  # type: ignore[valid-type]
+
+
+def _iso_date(value: Any) -> Any:
+    """Dates only as `YYYY-MM-DD` (pydantic would also read `0` as a Unix time)."""
+    if not isinstance(value, date) and not (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
+        raise ValueError("a date as YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+"""A calendar date, written `YYYY-MM-DD`."""
+
+
+class FieldProblem(Strict):
+    """One field a request got wrong: where (`loc`, as FastAPI spells it) and why."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Problem(Strict):
+    """An error, as RFC 9457 `application/problem+json` with a stable `code` to branch on."""
+
+    type: str = Field(description="`urn:backhaul:problem:<code>`")
+    title: str
+    status: int
+    detail: str
+    code: ErrorCode
+    instance: str | None = Field(None, description="the request path")
+    errors: list[FieldProblem] | None = Field(None, description="with `validation_error`: each field and why")
 
 
 class LatLon(Strict):
@@ -43,8 +84,8 @@ class ReturnFields(Strict):
 
     origin: LatLon
     parcels: list[ParcelIn] = Field(min_length=1, max_length=1000)
-    category: str = Field(min_length=1, max_length=40)
-    reason: str = Field(min_length=1, max_length=40, description="`quality`, `not_quality`, or a finer code")
+    category: Category
+    reason: Reason
     insured: bool = False
     merchant_id: Id
     order_value_cents: int | None = Field(None, ge=0, le=10**12)
@@ -59,7 +100,7 @@ class ReturnFields(Strict):
 class QuoteCreate(ReturnFields):
     """A quote request: the return, and the days whose slots to offer."""
 
-    date_from: date | None = Field(None, description="first day of pickup slots offered (default: today)")
+    date_from: IsoDate | None = Field(None, description="first day of pickup slots offered (default: today)")
     days: int = Field(2, ge=1, le=31, description="how many days of slots to offer")
 
 
@@ -81,18 +122,23 @@ class SlotPublic(Strict):
         description="what the pickup adds to the couriers' routes; null if none can"
     )
     green: bool = Field(description="a courier already passes nearby: the pickup adds little driving")
+    amount_cents: int | None = Field(
+        None, description="in a quote: what booking this slot costs (the pickup fee and the marginal cost)"
+    )
 
     @classmethod
-    def of(cls, offer: SlotOffer, desk: ReturnsDesk) -> SlotPublic:
-        """A slot offer as the API shows it (the marginal cost only while it can be booked)."""
+    def of(cls, offer: SlotOffer, desk: ReturnsDesk, fee_cents: int | None = None) -> SlotPublic:
+        """A slot offer as the API shows it (the cost only while it can be booked; with a fee, its amount)."""
         insertion = offer.insertion
+        marginal = insertion.marginal_cost_cents if insertion and offer.open else None
         return cls(
             slot_id=offer.slot_id,
             start=desk.local_time(offer.day, offer.window.start_s),
             end=desk.local_time(offer.day, offer.window.end_s),
             available=offer.available,
-            marginal_cost_cents=insertion.marginal_cost_cents if insertion and offer.open else None,
+            marginal_cost_cents=marginal,
             green=desk.is_green(offer),
+            amount_cents=fee_cents + marginal if fee_cents is not None and marginal is not None else None,
         )
 
 
@@ -132,8 +178,8 @@ class PickupCreate(Strict):
     quote_id: str | None = Field(None, max_length=4096)
     origin: LatLon | None = None
     parcels: list[ParcelIn] | None = Field(None, min_length=1, max_length=1000)
-    category: str | None = Field(None, min_length=1, max_length=40)
-    reason: str | None = Field(None, min_length=1, max_length=40)
+    category: Category | None = None
+    reason: Reason | None = None
     insured: bool = False
     merchant_id: Id | None = None
 
@@ -175,6 +221,9 @@ class PickupPublic(Strict):
     slot_end: datetime
     courier_id: str | None
     center_id: str | None
+    amount_cents: int | None = Field(description="the price booked (from the quote when booked from one)")
+    currency: str | None
+    payers: list[PayerShare] | None = Field(description="who pays how much of `amount_cents`")
     timeline: list[TimelineEvent]
 
 
@@ -182,7 +231,7 @@ class PlanCreate(Strict):
     """A re-optimisation request for one day."""
 
     region: str | None = Field(None, max_length=64)
-    date: date
+    date: IsoDate
     time_limit_s: float = Field(10.0, gt=0)
 
 
@@ -208,16 +257,27 @@ class PlanJobPublic(Strict):
     region: str
     date: date
     detail: str
+    code: Literal["job_failed", "job_interrupted", "plan_incomplete"] | None = Field(
+        None, description="why a failed job failed"
+    )
     cost_before_cents: float | None = None
     cost_after_cents: float | None = None
     routes: list[PlanRoute] | None = None
+
+
+class DayRoutesPublic(Strict):
+    """A day's live routes: per courier, the stops in order."""
+
+    region: str
+    date: date
+    routes: list[PlanRoute]
 
 
 class AssignmentReturn(Strict):
     """A return to place: at a site (`origin`) or at an address with its method."""
 
     id: Id
-    category: str = Field(min_length=1, max_length=40)
+    category: Category
     weight_g: int = Field(ge=1, le=1_000_000)
     origin: str | None = Field(None, max_length=64, description="a depot or drop-off point id")
     location: LatLon | None = None

@@ -23,6 +23,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Float,
+    Index,
     Integer,
     String,
     UniqueConstraint,
@@ -36,7 +37,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from api.config import Settings
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+PLAN_QUEUE_LOCK = 0x6261636B68  # "backh": the advisory lock id of the plan-job queue
 
 
 class Base(DeclarativeBase):
@@ -66,14 +70,19 @@ class DayRouteRow(Base):
 
 
 class BookingRow(Base):
-    """A booked doorstep pickup (status booked or cancelled)."""
+    """A booked doorstep pickup (status booked, cancelled or displaced), with the price it was booked at.
+
+    `quote_hash` (SHA-256 of the quote id) is unique: a quote books once.
+    """
 
     __tablename__ = "bookings"
-    __table_args__ = (UniqueConstraint("tenant", "idempotency_key", name="uq_booking_idempotency"),)
+    __table_args__ = (UniqueConstraint("quote_hash", name="uq_booking_quote"),)
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     tenant: Mapped[str] = mapped_column(String(64), index=True)
-    idempotency_key: Mapped[str | None] = mapped_column(String(200))
-    request_hash: Mapped[str] = mapped_column(String(64))
+    quote_hash: Mapped[str | None] = mapped_column(String(64))
+    amount_cents: Mapped[int | None] = mapped_column(Integer)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    payers: Mapped[list[Any] | None]
     region: Mapped[str] = mapped_column(String(64))
     day: Mapped[date] = mapped_column(Date, index=True)
     slot_start_s: Mapped[int] = mapped_column(Integer)
@@ -92,6 +101,19 @@ class BookingRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class IdempotencyRow(Base):
+    """A booking request's `Idempotency-Key`: claimed (`in_progress`), then its first response (`done`)."""
+
+    __tablename__ = "idempotency_keys"
+    tenant: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class SecretRow(Base):
     """Secrets the service keeps with its data (the quote signing key), made by the migrations."""
 
@@ -104,6 +126,7 @@ class PlanJobRow(Base):
     """A re-optimisation of one day: queued, running, done, superseded or failed."""
 
     __tablename__ = "plan_jobs"
+    __table_args__ = (Index("ix_plan_jobs_region_day", "region", "day"),)
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     tenant: Mapped[str] = mapped_column(String(64), index=True)
     region: Mapped[str] = mapped_column(String(64))
@@ -111,6 +134,8 @@ class PlanJobRow(Base):
     time_limit_s: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(String(500), default="")
+    code: Mapped[str | None] = mapped_column(String(40))
+    """Why a failed job failed (`job_failed`, `plan_incomplete`), never exception text."""
     result: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -139,16 +164,37 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
 class Store:
     """The database behind the service; `read()` and `write()` give transactional sessions."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 10, lock_timeout_ms: int = 5000, statement_timeout_ms: int = 30000
+    ) -> None:
+        """Open `url`; on PostgreSQL, `pool_size` connections and the lock and statement timeouts."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             self._read_engine = _sqlite_engine(url, immediate=False)
             self._write_engine = _sqlite_engine(url, immediate=True)
         else:
-            self._read_engine = self._write_engine = create_engine(url, pool_pre_ping=True, pool_size=10)
+            options = f"-c lock_timeout={lock_timeout_ms} -c statement_timeout={statement_timeout_ms}"
+            self._read_engine = self._write_engine = create_engine(
+                url,
+                pool_pre_ping=True,
+                pool_size=pool_size,
+                max_overflow=0,
+                pool_timeout=10,
+                connect_args={"options": options, "connect_timeout": 5},
+            )
         self._reads = sessionmaker(self._read_engine, expire_on_commit=False)
         self._writes = sessionmaker(self._write_engine, expire_on_commit=False)
+
+    @classmethod
+    def of(cls, settings: Settings) -> Store:
+        """The store the settings name: a pool as large as the worker's threads, the database timeouts."""
+        return cls(
+            settings.database_url,
+            pool_size=settings.worker_threads,
+            lock_timeout_ms=settings.db_lock_timeout_ms,
+            statement_timeout_ms=settings.db_statement_timeout_ms,
+        )
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (alembic)."""
@@ -178,6 +224,14 @@ class Store:
         session.execute(statement.on_conflict_do_nothing(index_elements=["region", "day"]))
         query = select(DayPlanRow).where(DayPlanRow.region == region, DayPlanRow.day == day)
         return session.execute(query.with_for_update()).scalar_one()
+
+    def lock_queue(self, session: Session) -> None:
+        """Serialise decisions about the plan-job queue until the transaction ends.
+
+        PostgreSQL: a transaction-scoped advisory lock; SQLite: the write transaction holds the database lock.
+        """
+        if not self.is_sqlite:
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PLAN_QUEUE_LOCK})
 
     def secret(self, name: str) -> bytes:
         """A secret the migrations stored (shared by every worker, kept across restarts)."""

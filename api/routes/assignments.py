@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import ServiceDep, TenantDep
+from api.error_handlers import COMMON_ERRORS, errors
 from api.schemas import AssignmentCreate, AssignmentPublic
 
-router = APIRouter(prefix="/v1", tags=["assignments"])
+router = APIRouter(prefix="/v1", tags=["assignments"], responses=errors(*COMMON_ERRORS))
 
 
 @router.post("/assignments", operation_id="create_assignment", response_model=AssignmentPublic)

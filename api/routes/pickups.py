@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Response
+from fastapi import APIRouter, Header, Path
+from fastapi.responses import JSONResponse
 
 from api.deps import NowDep, ServiceDep, TenantDep
+from api.error_handlers import COMMON_ERRORS, errors
 from api.schemas import PickupCreate, PickupPublic, PickupUpdate
 
-router = APIRouter(prefix="/v1", tags=["pickups"])
-PickupId = Annotated[str, Path(min_length=1, max_length=40)]
+router = APIRouter(prefix="/v1", tags=["pickups"], responses=errors(*COMMON_ERRORS, 403, 404, 409))
+PickupId = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 
 @router.post(
@@ -18,21 +20,22 @@ PickupId = Annotated[str, Path(min_length=1, max_length=40)]
     operation_id="create_pickup",
     status_code=201,
     response_model=PickupPublic,
-    responses={409: {"description": "the slot can no longer be served"}},
 )
 def create_pickup(
     body: PickupCreate,
-    response: Response,
     service: ServiceDep,
     tenant: TenantDep,
     now: NowDep,
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
-) -> PickupPublic:
-    """Book a slot; the pickup joins the day's routes at once. A retry with the same key returns the same booking."""
-    booking, replayed = service.bookings.book(tenant, body, idempotency_key, now)
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return booking
+) -> JSONResponse:
+    """Book a slot; the pickup joins the day's routes at once.
+
+    With an `Idempotency-Key`, a retry gets the first response (status and body) again, with
+    `Idempotent-Replayed: true`; see docs/api.md for the window and the errors.
+    """
+    first, replay = service.bookings.book(tenant, body, idempotency_key, now)
+    headers = {"Idempotent-Replayed": "true"} if replay else None
+    return JSONResponse(first.body, status_code=first.status, headers=headers)
 
 
 @router.get("/pickups/{pickup_id}", operation_id="get_pickup", response_model=PickupPublic)
@@ -51,7 +54,6 @@ def cancel_pickup(pickup_id: PickupId, service: ServiceDep, tenant: TenantDep, n
     "/pickups/{pickup_id}",
     operation_id="reschedule_pickup",
     response_model=PickupPublic,
-    responses={409: {"description": "the new slot cannot take it; the booking is unchanged"}},
 )
 def reschedule_pickup(
     pickup_id: PickupId, body: PickupUpdate, service: ServiceDep, tenant: TenantDep, now: NowDep

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from api.deps import NowDep, ServiceDep, TenantDep
-from api.schemas import LatLon, ParcelIn, SlotsPublic
+from api.error_handlers import COMMON_ERRORS, errors
+from api.schemas import IsoDate, LatLon, ParcelIn, SlotsPublic
 
-router = APIRouter(prefix="/v1", tags=["pickup slots"])
+router = APIRouter(prefix="/v1", tags=["pickup slots"], responses=errors(*COMMON_ERRORS))
 
 
 @router.get("/pickup-slots", operation_id="list_pickup_slots", response_model=SlotsPublic)
-async def list_pickup_slots(
+def list_pickup_slots(
     service: ServiceDep,
     _tenant: TenantDep,
     now: NowDep,
@@ -23,7 +23,7 @@ async def list_pickup_slots(
     weight_g: Annotated[int, Query(ge=1, le=1_000_000)] = 1000,
     volume_cm3: Annotated[int, Query(ge=1, le=10_000_000)] = 5000,
     parcel_count: Annotated[int, Query(ge=1, le=100)] = 1,
-    date_from: Annotated[date | None, Query()] = None,
+    date_from: Annotated[IsoDate | None, Query()] = None,
     days: Annotated[int, Query(ge=1, le=31)] = 1,
 ) -> SlotsPublic:
     """Every slot of `days` days from `date_from` (default today): availability, marginal cost, green.

@@ -5,6 +5,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from api.config import Settings
 from api.services.assignments import Assignments
 from api.services.bookings import Bookings
@@ -20,8 +23,16 @@ __all__ = ["Service"]
 class Service(ServiceContext):
     """One region's returns service: the shared context and a service per resource."""
 
-    def __init__(self, settings: Settings, store: Store, run_job: JobRunner | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        run_job: JobRunner | None = None,
+        job_problem: Callable[[], str | None] | None = None,
+    ) -> None:
+        """Wire the resource services; `run_job` starts plan jobs, `job_problem` says why they cannot run."""
         super().__init__(settings, store)
+        self._job_problem = job_problem
         self.quotes = Quotes(self, store.secret("quote_signing"))
         self.bookings = Bookings(self, self.quotes)
         self.plan_jobs = PlanJobs(self, run_job)
@@ -29,5 +40,14 @@ class Service(ServiceContext):
         self.fleet = FleetChanges(self)
 
     def ready(self) -> str | None:
-        """None when the database answers; else the kind of error (for `/readyz`)."""
-        return self.store.unavailable()
+        """None when the database answers and plan jobs can run; else what is wrong (for `/readyz`)."""
+        problem = self.store.unavailable()
+        if problem is not None:
+            return f"database unavailable: {problem}"
+        jobs = self._job_problem() if self._job_problem else None
+        return f"plan jobs cannot run: {jobs}" if jobs else None
+
+    def housekeeping(self, now: datetime) -> None:
+        """Purge what the retention windows no longer keep: finished plan jobs, idempotency keys."""
+        self.plan_jobs.purge(now)
+        self.bookings.idempotency.purge(now)

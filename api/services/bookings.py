@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from datetime import datetime
 from typing import Any
@@ -12,12 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.errors import ConflictError, NotFoundError
-from api.schemas import ParcelIn, PickupCreate, PickupPublic, TimelineEvent
+from api.errors import ConflictError, NotFoundError, ServiceError, replayed
+from api.schemas import ParcelIn, PayerShare, PickupCreate, PickupPublic, TimelineEvent
 from api.services.context import ServiceContext, utc
+from api.services.idempotency import Idempotency, StoredResponse, request_hash
 from api.services.quotes import Quotes
 from api.store import BookingRow
 from optimizer.domain import Location, TimeWindow
+from optimizer.errors import ValidationError
 from optimizer.live import DayPlan
 from optimizer.policy import is_quality_problem
 from optimizer.quoting import slot_id
@@ -30,43 +31,50 @@ class Bookings:
         self.context = context
         self.desk = context.desk
         self.quotes = quotes
+        self.idempotency = Idempotency(context.store, context.settings.idempotency_retention_h)
 
-    def _resolve(self, tenant: str, body: PickupCreate, now: datetime) -> dict[str, Any]:
+    def _resolve(self, tenant: str, body: PickupCreate, now: datetime) -> tuple[dict[str, Any], int | None]:
+        """The return's fields, and the amount the quote bound for the slot (None when booked without a quote)."""
         if body.quote_id is None:
-            return {
-                "origin": body.origin.model_dump() if body.origin else None,
-                "parcels": [p.model_dump() for p in body.parcels or []],
-                "category": body.category,
-                "reason": body.reason,
-                "insured": body.insured,
-                "merchant_id": body.merchant_id,
-            }
-        return self.quotes.opened(tenant, body.quote_id, now)
+            request = body.model_dump(mode="json", include={"origin", "parcels", "category", "reason", "insured"})
+            request["merchant_id"] = body.merchant_id
+            self.quotes.check_merchant(tenant, request["merchant_id"])
+            return request, None
+        quote = self.quotes.opened(tenant, body.quote_id, now)
+        amount = quote["pickup"].get(body.slot_id)
+        if amount is None:
+            raise ValidationError("slot_id", f"{body.slot_id} is not a slot this quote offered as available")
+        return quote["request"], int(amount)
 
-    def _existing(self, tenant: str, key: str, request_hash: str) -> PickupPublic | None:
-        with self.context.store.read() as session:
-            query = select(BookingRow).where(BookingRow.tenant == tenant, BookingRow.idempotency_key == key)
-            row = session.execute(query).scalar_one_or_none()
-        if row is None:
-            return None
-        if row.request_hash != request_hash:
-            raise ConflictError("this Idempotency-Key was already used for a different request")
-        return self.public(row)
+    def book(self, tenant: str, body: PickupCreate, key: str | None, now: datetime) -> tuple[StoredResponse, bool]:
+        """Insert the pickup into the day's plan and store it, or refuse (409) if the slot cannot take it.
 
-    def book(self, tenant: str, body: PickupCreate, key: str | None, now: datetime) -> tuple[PickupPublic, bool]:
-        """Insert the pickup into the day's plan and store it, or 409 if the slot cannot take it.
-
-        Returns the booking and whether it is a replay of an earlier request with the same key.
+        With an idempotency key, the key is claimed first: a retry gets the first response back
+        (status and body) and whether it is such a replay; see `api.services.idempotency`.
         """
+        if key is None:
+            return self._book(tenant, body, None, now), False
+        stored = self.idempotency.claim(tenant, key, request_hash(body.model_dump(mode="json")), now)
+        if stored is not None:
+            if stored.status >= 400:
+                raise replayed(stored.status, stored.body["code"], stored.body["detail"])
+            return stored, True
+        try:
+            return self._book(tenant, body, key, now), False
+        except ServiceError as refusal:
+            self.idempotency.record_refusal(tenant, key, refusal)
+            raise
+        except BaseException:
+            self.idempotency.release(tenant, key)
+            raise
+
+    def _book(self, tenant: str, body: PickupCreate, key: str | None, now: datetime) -> StoredResponse:
         context, desk = self.context, self.desk
-        request = self._resolve(tenant, body, now)
-        request_hash = hashlib.sha256(json.dumps([request, body.slot_id], sort_keys=True).encode()).hexdigest()
-        if key is not None and (found := self._existing(tenant, key, request_hash)) is not None:
-            return found, True
+        request, quoted = self._resolve(tenant, body, now)
         day, window = desk.parse_slot(body.slot_id)
         context.check_day(day, now, "slot_id")
         if not desk.is_open(day, window, now):
-            raise ConflictError(f"booking for slot {body.slot_id} has closed")
+            raise ConflictError(f"booking for slot {body.slot_id} has closed", code="booking_closed")
         is_quality_problem(request["reason"])
         parcels = context.parcels([ParcelIn(**p) for p in request["parcels"]])
         origin = request["origin"]
@@ -74,9 +82,16 @@ class Bookings:
         pickup = desk.pickup(rows, parcels)
         weight = sum(p.weight_g * p.count for p in parcels)
         choice = desk.center_for(desk.nearest_depot(rows), request["category"], weight)
+        policy = desk.policies.for_merchant(request["merchant_id"])
+        quote_hash = hashlib.sha256(body.quote_id.encode()).hexdigest() if body.quote_id else None
         booking_id = "pk_" + uuid.uuid4().hex[:20]
         try:
             with context.store.write() as session:
+                if (
+                    quote_hash is not None
+                    and session.execute(select(BookingRow.id).where(BookingRow.quote_hash == quote_hash)).first()
+                ):
+                    raise ConflictError("this quote was booked already", code="quote_already_booked")
                 locked = context.plans.lock(session, day)
                 (option,) = desk.planner.options(locked.plan, pickup, [window])
                 if option is None:
@@ -84,11 +99,15 @@ class Bookings:
                 saved = context.plans.save(
                     session, locked, desk.planner.insert(locked.plan, booking_id, pickup, option)
                 )
+                amount = quoted if quoted is not None else policy.pickup_fee_cents + option.marginal_cost_cents
+                payers = self.quotes.payers(amount, request["merchant_id"], request["reason"], request["insured"])
                 booking = BookingRow(
                     id=booking_id,
                     tenant=tenant,
-                    idempotency_key=key,
-                    request_hash=request_hash,
+                    quote_hash=quote_hash,
+                    amount_cents=amount,
+                    currency=policy.currency,
+                    payers=[p.model_dump() for p in payers],
                     region=context.region,
                     day=day,
                     slot_start_s=window.start_s,
@@ -107,13 +126,14 @@ class Bookings:
                     updated_at=now,
                 )
                 session.add(booking)
+                response = StoredResponse(201, self.public(booking, saved.plan).model_dump(mode="json"))
+                if key is not None:
+                    self.idempotency.record(session, tenant, key, response)
         except IntegrityError:
-            # the same key raced in on another day's lock: the first one won
-            if key is not None and (found := self._existing(tenant, key, request_hash)) is not None:
-                return found, True
-            raise
+            # the same quote raced in on another day's lock: the first one won
+            raise ConflictError("this quote was booked already", code="quote_already_booked") from None
         context.plans.remember(saved)
-        return self.public(booking, saved.plan), False
+        return response
 
     def _booking(self, tenant: str, pickup_id: str) -> BookingRow:
         with self.context.store.read() as session:
@@ -137,7 +157,9 @@ class Bookings:
         """A pickup whose slot has passed its cut-off can no longer be changed: the courier may be on the way."""
         if not self.desk.is_open(row.day, TimeWindow(row.slot_start_s, row.slot_end_s), now):
             slot = slot_id(row.day, TimeWindow(row.slot_start_s, row.slot_end_s))
-            raise ConflictError(f"booking for slot {slot} has closed: pickup {row.id} can no longer change")
+            raise ConflictError(
+                f"booking for slot {slot} has closed: pickup {row.id} can no longer change", code="booking_closed"
+            )
 
     def cancel(self, tenant: str, pickup_id: str, now: datetime) -> PickupPublic:
         """Take the pickup out of its route; a cancelled booking stays readable.
@@ -169,13 +191,13 @@ class Bookings:
         day, window = desk.parse_slot(new_slot)
         context.check_day(day, now, "slot_id")
         if not desk.is_open(day, window, now):
-            raise ConflictError(f"booking for slot {new_slot} has closed")
+            raise ConflictError(f"booking for slot {new_slot} has closed", code="booking_closed")
         parcels = context.parcels([ParcelIn(**p) for p in row.parcels])
         pickup = desk.pickup(desk.located(Location(row.lat, row.lon)), parcels)  # the address never changes
         with context.store.write() as session:
             booking = self._locked_booking(session, tenant, pickup_id)
             if booking.status != "booked":
-                raise ConflictError(f"pickup {pickup_id} is {booking.status}")
+                raise ConflictError(f"pickup {pickup_id} is {booking.status}", code="pickup_not_booked")
             self._check_open(booking, now)
             days = sorted({booking.day, day})  # a fixed order, so two reschedules never wait on each other
             locked = {d: context.plans.lock(session, d) for d in days}
@@ -219,5 +241,8 @@ class Bookings:
             slot_end=desk.local_time(row.day, window.end_s),
             courier_id=courier,
             center_id=row.center_id,
+            amount_cents=row.amount_cents,
+            currency=row.currency,
+            payers=[PayerShare.model_validate(p) for p in row.payers] if row.payers else None,
             timeline=events,
         )

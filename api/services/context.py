@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from api.config import Settings
 from api.day_plans import DayPlans
@@ -41,7 +42,7 @@ class ServiceContext:
         region = _region(settings.region, settings.regions_dir)
         self.desk = ReturnsDesk(
             region,
-            RoadNetworkSource(region, settings.cache_dir),
+            RoadNetworkSource(region, settings.cache_dir, cache_max_bytes=settings.matrix_cache_max_bytes),
             settings.fleet(),
             slots=settings.slot_policy(),
             policies=settings.policies(),
@@ -53,6 +54,24 @@ class ServiceContext:
     def current_plan(self, day: date) -> DayPlan:
         """The day's plan as committed (empty if nobody booked that day yet)."""
         return self.plans.read(day)
+
+    def routes_of(self, plan: DayPlan, day: date) -> list[dict[str, Any]]:
+        """Per courier with stops, the pickups in order and each one's estimated service start (JSON-ready)."""
+        schedule = self.desk.planner.schedule(plan)
+        return [
+            {
+                "courier_id": courier,
+                "stops": [
+                    {
+                        "pickup_id": s.booking_id,
+                        "service_start": self.desk.local_time(day, schedule[s.booking_id][1]).isoformat(),
+                    }
+                    for s in route.stops
+                ],
+            }
+            for courier, route in plan.routes.items()
+            if route.stops
+        ]
 
     def today(self, now: datetime) -> date:
         """The region's local date at `now`."""

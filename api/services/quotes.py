@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from api import quotes_token
-from api.errors import ConflictError, NotFoundError
+from api.errors import ConflictError, ForbiddenError, NotFoundError
 from api.schemas import LatLon, ParcelIn, PayerShare, QuoteCreate, QuoteOption, QuotePublic, SlotPublic, SlotsPublic
 from api.services.context import ServiceContext
 from optimizer.domain import Location
@@ -37,9 +37,19 @@ class Quotes:
         pickup = self.context.pickup_at(origin, self.context.parcels(parcels))
         return SlotsPublic(slots=[SlotPublic.of(offer, self.desk) for offer in self._offers(pickup, first, days, now)])
 
+    def check_merchant(self, tenant: str, merchant_id: str) -> None:
+        """A merchant's key quotes and books only for its own `merchant_id` (403 otherwise)."""
+        own = self.context.settings.merchant_of_tenant.get(tenant)
+        if own is not None and own != merchant_id:
+            raise ForbiddenError(f"this key quotes and books only for merchant {own}")
+
     def quote(self, tenant: str, body: QuoteCreate, now: datetime) -> QuotePublic:
-        """Doorstep pickup (its slots and price) and the nearest drop-off points, each with payer and center."""
+        """Doorstep pickup (its slots and price) and the nearest drop-off points, each with payer and center.
+
+        The quote id signs what was offered: the return, each bookable slot and drop-off point with its amount.
+        """
         context, desk = self.context, self.desk
+        self.check_merchant(tenant, body.merchant_id)
         parcels = context.parcels(body.parcels)
         is_quality_problem(body.reason)  # an unknown reason code is a 422 naming `reason`
         first = body.date_from or context.today(now)
@@ -51,26 +61,27 @@ class Quotes:
         weight = sum(p.weight_g * p.count for p in parcels)
         options: list[dict[str, Any]] = []
         offers = self._offers(pickup, first, body.days, now)
-        available = [o for o in offers if o.available]
+        slots = [SlotPublic.of(o, self.desk, fee_cents=policy.pickup_fee_cents) for o in offers]
+        prices = {slot.slot_id: slot.amount_cents for slot in slots if slot.available and slot.amount_cents is not None}
         choice = desk.center_for(desk.nearest_depot(rows), body.category, weight)
-        if available:
-            cheapest = min(o.insertion.marginal_cost_cents for o in available if o.insertion)
-            amount = policy.pickup_fee_cents + cheapest
-            leaves = desk.local_time(available[0].day, available[0].window.end_s)
+        if prices:
+            first_open = next(o for o in offers if o.slot_id in prices)
+            leaves = desk.local_time(first_open.day, first_open.window.end_s)
             options.append(
-                self._option("pickup", amount, policy, body, choice, leaves)
-                | {"slots": [SlotPublic.of(o, self.desk) for o in offers]}
+                self._option("pickup", min(prices.values()), policy, body, choice, leaves) | {"slots": slots}
             )
+        drop_offs: dict[str, int] = {}
         for point, metres in desk.nearest_drop_offs(rows):
             at_point = desk.center_for(desk.origins.index(point.id), body.category, weight)
-            amount = policy.drop_off_fee_cents + (at_point.transport_cents if at_point else 0)
+            drop_offs[point.id] = policy.drop_off_fee_cents + (at_point.transport_cents if at_point else 0)
             leaves = max(now, desk.local_time(context.today(now), 20 * 3600))
             options.append(
-                self._option("drop_off", amount, policy, body, at_point, leaves)
+                self._option("drop_off", drop_offs[point.id], policy, body, at_point, leaves)
                 | {"point_id": point.id, "distance_m": metres}
             )
         expires = now + timedelta(seconds=context.settings.quote_ttl_s)
-        quote_id = quotes_token.sign(self._quote_key, tenant, body.quoted_fields(), expires)
+        signed = {"request": body.quoted_fields(), "pickup": prices, "drop_off": drop_offs}
+        quote_id = quotes_token.sign(self._quote_key, tenant, signed, expires)
         return QuotePublic(quote_id=quote_id, expires_at=expires, options=[QuoteOption(**o) for o in options])
 
     def _option(
@@ -82,22 +93,30 @@ class Quotes:
         choice: CenterChoice | None,
         leaves: datetime,
     ) -> dict[str, Any]:
-        shares = policy.split(amount, reason=body.reason, insured=body.insured)
+        payers = self.payers(amount, body.merchant_id, body.reason, body.insured)
         return {
             "method": method,
             "amount_cents": amount,
             "currency": policy.currency,
-            "payer": shares[0][0].value,
-            "payers": [PayerShare(payer=p.value, amount_cents=a) for p, a in shares],
+            "payer": payers[0].payer,
+            "payers": payers,
             "center_id": choice.center.id if choice else None,
             "estimated_arrival_at_center": self.desk.arrival_at_center(leaves, choice.haul_m) if choice else None,
         }
 
+    def payers(self, amount: int, merchant_id: str, reason: str, insured: bool) -> list[PayerShare]:
+        """Who pays how much of `amount` under the merchant's policy (the largest share first)."""
+        shares = self.desk.policies.for_merchant(merchant_id).split(amount, reason=reason, insured=insured)
+        return [PayerShare(payer=p.value, amount_cents=a) for p, a in shares]
+
     def opened(self, tenant: str, quote_id: str, now: datetime) -> dict[str, Any]:
-        """The return fields a quote carries (404 if forged or another tenant's, 409 once expired)."""
+        """What a quote carries: `request`, `pickup` (slot id -> amount), `drop_off` (point id -> amount).
+
+        404 if forged or another tenant's, `409 quote_expired` once expired.
+        """
         try:
             return quotes_token.open_quote(self._quote_key, tenant, quote_id, now)
         except quotes_token.InvalidQuoteError:
             raise NotFoundError("no such quote") from None
         except quotes_token.ExpiredQuoteError as expired:
-            raise ConflictError(str(expired)) from None
+            raise ConflictError(str(expired), code="quote_expired") from None

@@ -27,6 +27,8 @@ Legs = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
 """Whole seconds and metres of several trips."""
 CACHE_FORMAT = "road-matrix-v1"
 """Bumped whenever the way matrices are computed changes, so old cache files are never reused."""
+CACHE_MAX_BYTES = 512 * 1024 * 1024
+"""The default bound of the matrix cache on disk: past it, the least recently used files go."""
 
 
 def _lonlat(locations: Sequence[Location]) -> npt.NDArray[np.float64]:
@@ -52,6 +54,8 @@ class RoadNetworkSource:
     region: Region
     cache_dir: Path | None = None
     access_speed_kmh: float = 10.0
+    cache_max_bytes: int = CACHE_MAX_BYTES
+    """The cache directory's bound: every write removes the least recently used files beyond it."""
     field: str = "points"
     """How errors name the located points (e.g. ``requests`` when the caller's list is requests)."""
 
@@ -109,6 +113,7 @@ class RoadNetworkSource:
         matrix = TravelMatrix(distance, duration)
         if path is not None:
             _write_cache(path, matrix)
+            _prune_cache(path.parent, self.cache_max_bytes)
         return matrix
 
     def combine(
@@ -205,9 +210,25 @@ def _read_cache(path: Path | None) -> TravelMatrix | None:
         return None
     try:
         with np.load(path) as data:
-            return TravelMatrix(data["distance_m"].astype(np.int64), data["duration_s"].astype(np.int64))
+            matrix = TravelMatrix(data["distance_m"].astype(np.int64), data["duration_s"].astype(np.int64))
+        os.utime(path)  # recently used: pruning keeps it
     except (OSError, ValueError, KeyError, ValidationError):
         return None
+    return matrix
+
+
+def _prune_cache(directory: Path, max_bytes: int) -> None:
+    """Remove the least recently used matrices until the directory holds at most `max_bytes` of them."""
+    try:
+        files = [(entry.stat().st_mtime, entry.stat().st_size, entry) for entry in directory.glob("*.npz")]
+    except OSError:
+        return
+    total = sum(size for _, size, _ in files)
+    for _, size, entry in sorted(files, key=lambda f: f[0]):
+        if total <= max_bytes:
+            return
+        entry.unlink(missing_ok=True)
+        total -= size
 
 
 def _write_cache(path: Path, matrix: TravelMatrix) -> None:

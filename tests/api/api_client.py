@@ -10,7 +10,7 @@ from api.config import Settings
 
 REGION = "shanghai-central"
 ADDRESS = {"lat": 31.2304, "lon": 121.4737}  # People's Square
-KEYS = "platform:pk-secret,merchant7:mk-secret"
+KEYS = "platform:pk-secret,merchant7:mk-secret,ops:op-secret"
 
 
 def tomorrow() -> date:
@@ -24,6 +24,8 @@ def settings(database_url: str, **overrides: Any) -> Settings:
         "couriers_per_depot": 1,
         "vehicle_parcels": 5,
         "api_keys": KEYS,
+        "operator_tenants": "ops",
+        "merchant_tenants": "merchant7:m-7",
         "background_plan_every_s": 0,
     }
     values.update(overrides)
@@ -49,3 +51,4 @@ def slot(hour: int = 11, day: date | None = None) -> str:
 
 PLATFORM = {"X-API-Key": "pk-secret"}
 MERCHANT = {"X-API-Key": "mk-secret"}
+OPERATOR = {"X-API-Key": "op-secret"}

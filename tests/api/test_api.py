@@ -17,7 +17,7 @@ from api.store import BookingRow
 from optimizer.domain import Location, Parcel, PickupRequest, TimeWindow
 from optimizer.live import plan_problem, plan_result
 from optimizer.routing.validator import validate
-from tests.api.api_client import ADDRESS, MERCHANT, PLATFORM, return_fields, settings, slot, tomorrow
+from tests.api.api_client import ADDRESS, MERCHANT, OPERATOR, PLATFORM, return_fields, settings, slot, tomorrow
 
 
 @pytest.fixture
@@ -80,7 +80,8 @@ def test_booking_is_idempotent_and_never_oversells(client: TestClient) -> None:
     assert again.json()["id"] == first.json()["id"]
     assert again.headers["Idempotent-Replayed"] == "true"
     other_body = _book(client, key="order-1", slot_id=slot(13))
-    assert other_body.status_code == 409
+    assert other_body.status_code == 422
+    assert other_body.json()["code"] == "idempotency_key_reused"
     # 2 couriers x 5 parcels: 9 more fit, then the slot is refused
     codes = [_book(client, key=f"order-{i}").status_code for i in range(2, 14)]
     assert codes.count(201) == 9
@@ -132,7 +133,10 @@ def test_tenants_need_a_key_and_see_only_their_bookings(client: TestClient) -> N
 def test_bad_input_is_422_naming_the_field(client: TestClient, change: dict[str, Any], field: str) -> None:
     response = _book(client, **change)
     assert response.status_code == 422, response.text
-    assert field in str(response.json()["detail"][0]["loc"])
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["code"] == "validation_error"
+    assert field in str(problem["errors"][0]["loc"])
 
 
 def test_oversized_bodies_are_refused(client: TestClient) -> None:
@@ -168,11 +172,11 @@ def test_live_plan_in_the_database_passes_the_independent_validator(client: Test
 def test_plan_job_reoptimises_the_day(client: TestClient) -> None:
     for hour in (9, 11, 13):
         assert _book(client, slot_id=slot(hour)).status_code == 201
-    started = client.post("/v1/plans", json={"date": tomorrow().isoformat(), "time_limit_s": 2}, headers=PLATFORM)
+    started = client.post("/v1/plans", json={"date": tomorrow().isoformat(), "time_limit_s": 2}, headers=OPERATOR)
     assert started.status_code == 202
     job_id = started.json()["id"]
     for _ in range(120):
-        job = client.get(f"/v1/plans/{job_id}", headers=PLATFORM).json()
+        job = client.get(f"/v1/plans/{job_id}", headers=OPERATOR).json()
         if job["status"] not in {"queued", "running"}:
             break
         time.sleep(0.5)
@@ -181,11 +185,11 @@ def test_plan_job_reoptimises_the_day(client: TestClient) -> None:
     assert sum(len(route["stops"]) for route in job["routes"]) == 3
     assert (
         client.post(
-            "/v1/plans", json={"date": tomorrow().isoformat(), "time_limit_s": 1e6}, headers=PLATFORM
+            "/v1/plans", json={"date": tomorrow().isoformat(), "time_limit_s": 1e6}, headers=OPERATOR
         ).status_code
         == 422
     )
-    assert client.get(f"/v1/plans/{job_id}", headers=MERCHANT).status_code == 404
+    assert client.get(f"/v1/plans/{job_id}", headers=MERCHANT).status_code == 403
 
 
 def test_background_replanning_queues_each_changed_day_once(client: TestClient) -> None:
@@ -221,7 +225,7 @@ def test_health_readiness_metrics_and_openapi(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json()["status"] == "ready"
     client.get("/v1/pickup-slots", params=ADDRESS, headers=PLATFORM)
-    assert 'route="/v1/pickup-slots"' in client.get("/metrics").text
+    assert 'route="/v1/pickup-slots"' in client.get("/metrics", headers=OPERATOR).text
     operations = {
         op["operationId"] for path in client.get("/openapi.json").json()["paths"].values() for op in path.values()
     }
@@ -255,6 +259,6 @@ def test_a_quote_id_with_a_non_ascii_character_is_a_404_not_a_500(client: TestCl
 
 def test_a_plan_for_a_day_outside_the_booking_horizon_is_a_422_naming_the_date(client: TestClient) -> None:
     for day in ("9999-12-31", "2000-01-01"):
-        response = client.post("/v1/plans", json={"date": day, "time_limit_s": 1}, headers=PLATFORM)
+        response = client.post("/v1/plans", json={"date": day, "time_limit_s": 1}, headers=OPERATOR)
         assert response.status_code == 422, response.text
-        assert response.json()["detail"][0]["loc"] == ["body", "date"]
+        assert response.json()["errors"][0]["loc"] == ["body", "date"]

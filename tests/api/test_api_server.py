@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,13 +17,26 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 
 from api.services import Service
 from api.store import Store
-from tests.api.api_client import KEYS, PLATFORM, REGION, return_fields, settings as service_settings, slot, tomorrow
+from tests.api.api_client import (
+    KEYS,
+    OPERATOR,
+    PLATFORM,
+    REGION,
+    return_fields,
+    settings as service_settings,
+    slot,
+    tomorrow,
+)
 from tests.api.invariant import violations
 
+ROOT = Path(__file__).resolve().parents[2]
 ATTEMPTS = 200
+SCHEMATHESIS_EXAMPLES = 40
+OUTAGE_BURST = 60
 CAPACITY = 10  # 2 depots x 1 courier x 5 parcels
 
 
@@ -33,7 +47,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(database_url: str, folder: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def serve(database_url: str, folder: Path, **settings: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`backhaul serve --workers 2` on a free port, until the block ends (then the whole group is killed)."""
     port = _free_port()
     environment = os.environ | {
@@ -42,8 +56,10 @@ def serve(database_url: str, folder: Path) -> Iterator[tuple[str, subprocess.Pop
         "BACKHAUL_COURIERS_PER_DEPOT": "1",
         "BACKHAUL_VEHICLE_PARCELS": "5",
         "BACKHAUL_API_KEYS": KEYS,
+        "BACKHAUL_OPERATOR_TENANTS": "ops",
         "BACKHAUL_CACHE_DIR": str(folder / "cache"),
     }
+    environment |= {f"BACKHAUL_{name.upper()}": value for name, value in settings.items()}
     log = (folder / f"server-{port}.log").open("wb")
     command = [sys.executable, "-m", "backhaul", "serve", "--port", str(port), "--workers", "2"]
     process = subprocess.Popen(command, env=environment, stdout=log, stderr=log, start_new_session=True)
@@ -147,3 +163,95 @@ def test_conflicting_changes_on_two_workers_never_break_the_booking_invariant(
     service = Service(service_settings(database_url, couriers_per_depot=1), store)
     assert violations(service) == []
     store.dispose()
+
+
+def test_metrics_add_up_every_worker(database_url: str, tmp_path: Path) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("one database is enough: the metrics do not depend on it")
+    with serve(database_url, tmp_path) as (url, _):
+        for _ in range(40):  # spread over both workers by the kernel
+            assert httpx.get(f"{url}/healthz", timeout=10).status_code == 200
+        text = httpx.get(f"{url}/metrics", headers=OPERATOR, timeout=10).text
+    counted = sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("backhaul_requests_total{") and 'route="/healthz"' in line
+    )
+    assert counted == 40, text
+
+
+def test_schemathesis_finds_no_failure_with_every_check_over_every_phase(database_url: str, tmp_path: Path) -> None:
+    """`schemathesis run --checks all` against the real server (its settings: schemathesis.toml)."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the contract does not depend on the database; the PostgreSQL paths are tested above")
+    with serve(database_url, tmp_path, max_plan_time_limit_s="1", background_plan_every_s="0") as (url, _):
+        command = [
+            str(Path(sys.executable).with_name("schemathesis")),
+            "run",
+            f"{url}/openapi.json",
+            "--checks",
+            "all",
+            "--phases",
+            "examples,coverage,fuzzing,stateful",
+            "--max-examples",
+            str(SCHEMATHESIS_EXAMPLES),
+            "-H",
+            f"X-API-Key: {OPERATOR['X-API-Key']}",
+        ]
+        run = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=ROOT, check=False)
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert "passed" in run.stdout
+
+
+def test_a_database_restart_under_booking_load_loses_no_confirmed_booking(tmp_path: Path) -> None:
+    """A private PostgreSQL server stops mid-burst and comes back: 503 problems meanwhile, then recovery."""
+    if not os.environ.get("BACKHAUL_TEST_POSTGRES_URL"):
+        pytest.skip("needs PostgreSQL (.ci/run starts it)")
+    folder = Path(tempfile.mkdtemp(prefix="backhaul-outage-"))
+    folder.chmod(0o755)  # the server runs as the postgres user when the tests run as root
+    control = os.environ | {"PGPORT_CI": str(_free_port()), "PGDATA_CI": str(folder / "pg")}
+    postgres = [str(ROOT / ".ci" / "postgres")]
+    url = subprocess.run(postgres, env=control, capture_output=True, text=True, check=True).stdout.strip()
+    answers: list[tuple[int, str, str]] = []
+    try:
+        with serve(url, tmp_path, couriers_per_depot="4", vehicle_parcels="20") as (server, _):
+
+            def attempt(i: int) -> tuple[int, str, str]:
+                origin = {"lat": 31.2290 + (i % 30) * 0.0002, "lon": 121.4737}
+                body = {"slot_id": slot(9 + 2 * (i % 6)), **return_fields(origin=origin)}
+                headers = PLATFORM | {"Idempotency-Key": f"burst-{i}"}
+                try:
+                    response = httpx.post(f"{server}/v1/pickups", json=body, headers=headers, timeout=60)
+                except httpx.HTTPError as error:
+                    return 0, type(error).__name__, ""
+                code = response.json().get("code", "") if response.status_code >= 400 else response.json()["id"]
+                return response.status_code, response.headers.get("content-type", ""), code
+
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                burst = [pool.submit(attempt, i) for i in range(OUTAGE_BURST)]
+                time.sleep(1.0)
+                subprocess.run([*postgres, "stop"], env=control, capture_output=True, check=True)
+                during = [attempt(OUTAGE_BURST + i) for i in range(5)]
+                subprocess.run([*postgres, "resume"], env=control, capture_output=True, check=True)
+                answers = [future.result() for future in burst] + during
+            assert all(status == 503 for status, _, _ in during), during
+            assert all(kind == "application/problem+json" for _, kind, _ in during)
+            assert {code for _, _, code in during} == {"service_unavailable"}
+            assert {status for status, _, _ in answers} <= {201, 409, 503}, answers
+            deadline = time.monotonic() + 60
+            while httpx.get(f"{server}/readyz", timeout=10).status_code != 200:  # recovers by itself
+                assert time.monotonic() < deadline, "the service did not recover"
+                time.sleep(0.5)
+            confirmed = [booking for status, _, booking in answers if status == 201]
+            assert confirmed, "some bookings were confirmed before the outage"
+            for booking in confirmed:
+                shown = httpx.get(f"{server}/v1/pickups/{booking}", headers=PLATFORM, timeout=30)
+                assert shown.status_code == 200
+                assert shown.json()["status"] == "booked"
+            after = attempt(10_000)
+            assert after[0] == 201, after
+        store = Store(url)
+        assert violations(Service(service_settings(url, couriers_per_depot=4, vehicle_parcels=20), store)) == []
+        store.dispose()
+    finally:
+        subprocess.run([*postgres, "stop"], env=control, capture_output=True, check=False)

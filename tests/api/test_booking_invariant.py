@@ -81,7 +81,7 @@ def _machine(kind: str, folder: Path) -> type[RuleBasedStateMachine]:
                 booking, _ = self.service.bookings.book("platform", body, None, self.now)
             except ConflictError:
                 return "pk_none"  # the slot was full: nothing changed
-            return booking.id
+            return str(booking.body["id"])
 
         @rule(pickup=pickups)
         def cancel(self, pickup: str) -> None:
@@ -107,8 +107,8 @@ def _machine(kind: str, folder: Path) -> type[RuleBasedStateMachine]:
         def prepare_a_replan(self, later: int) -> jobs.PreparedPlan | None:
             """The job searches on a snapshot; the state may change before it applies (next rule)."""
             request = PlanCreate(date=tomorrow() + timedelta(days=later), time_limit_s=0.5)
-            self.service.plan_jobs.create("platform", request, self.now)
-            return jobs.prepare_plan(self.service, self.started.pop())
+            _, new = self.service.plan_jobs.create("platform", request, self.now)
+            return jobs.prepare_plan(self.service, self.started.pop()) if new else None  # one job per day
 
         @rule(plan=consumes(prepared))
         def apply_the_prepared_replan(self, plan: jobs.PreparedPlan | None) -> None:

@@ -42,7 +42,7 @@ def _book(service: Service, hour: int = 11, day_offset: int = 0, lat: float = 31
         merchant_id="m-1",
     )
     booking, _ = service.bookings.book("platform", body, None, datetime.now(UTC))
-    return booking.id
+    return str(booking.body["id"])
 
 
 def _at_once(*calls: Callable[[], object]) -> list[object]:
@@ -152,4 +152,24 @@ def test_the_background_replan_queues_nothing_when_nothing_changed(database_url:
     assert rounds[0] == 1, "the changed day is re-planned"
     assert rounds[-2:] == [0, 0], "a day nobody changed is not re-planned again and again"
     assert violations(service) == []
+    store.dispose()
+
+
+def test_a_replan_prepared_before_a_fleet_change_is_superseded_not_applied(database_url: str) -> None:
+    """Found by the stateful test: a plan searched for the old fleet must not bring its couriers back."""
+    store = Store(database_url)
+    store.migrate()
+    started: list[str] = []
+    service = Service(service_settings(database_url, couriers_per_depot=2), store, run_job=started.append)
+    now = datetime.now(UTC)
+    pickup = _book(service, hour=11)
+    job, _ = service.plan_jobs.create("ops", PlanCreate(date=tomorrow(), time_limit_s=0.5), now)
+    prepared = jobs.prepare_plan(service, started.pop())
+    assert prepared is not None
+    smaller = Service(service_settings(database_url, couriers_per_depot=1), store, run_job=started.append)
+    smaller.fleet.reconcile(now)
+    jobs.apply_plan(smaller, prepared)
+    assert smaller.plan_jobs.get(job.id, now).status == "superseded"
+    assert violations(smaller) == []
+    assert smaller.bookings.get("platform", pickup).courier_id in set(smaller.current_plan(tomorrow()).routes)
     store.dispose()

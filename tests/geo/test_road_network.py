@@ -171,3 +171,18 @@ def test_unreadable_road_file_is_a_clear_error(tmp_path: Path) -> None:
     region = load_region(folder)
     with pytest.raises(InputFileError, match=r"drive_osm\.osm: cannot read road lines"):
         _ = region.road_graph
+
+
+def test_matrix_cache_size_is_bounded_and_keeps_the_recently_used(tmp_path: Path, tiny_region: Region) -> None:
+    points = [p.location for p in tiny_region.sites.drop_off_points]
+    source = RoadNetworkSource(tiny_region, tmp_path)
+    source.matrix_for(points)
+    one_file = next(tmp_path.glob("*.npz")).stat().st_size
+    bounded = RoadNetworkSource(tiny_region, tmp_path, cache_max_bytes=2 * one_file)
+    for k in range(2, len(points)):  # many different point sets, each its own file
+        bounded.matrix_for(points[:k])
+        bounded.matrix_for(points)  # used again each time: the least recently used go first
+    sizes = [f.stat().st_size for f in tmp_path.glob("*.npz")]
+    assert sum(sizes) <= 2 * one_file
+    assert len(sizes) >= 1
+    assert bounded._cache_path(np.array([(p.lon, p.lat) for p in points])).is_file()  # type: ignore[union-attr]
