@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
@@ -80,6 +81,14 @@ class Settings(BaseSettings):
     quote_ttl_s: int = Field(900, ge=10, le=7 * 86400)
     merchant_policies: str = ""
     """JSON: `{"merchant id": {"pickup_fee_cents": 500, ...}}`; others use the default policy."""
+
+    center_capacity: str = ""
+    """JSON overrides of the region's center capacities per processing day:
+    `{"default": {"C1": 500, "C1/apparel": 200}, "2026-11-11": {"C1": 900}}` (a date's own wins)."""
+    delay_cents_per_day: int = Field(300, ge=0, le=10**6)
+    """What one day of waiting before processing costs per return (storage, later refund, value lost)."""
+    processing_horizon_days: int = Field(14, ge=0, le=60)
+    """How many days after its earliest a return may wait for a center with room."""
 
     background_plan_every_s: float = Field(600.0, ge=0)
     """Re-optimise today's and tomorrow's plans this often when they changed (0: only on request)."""
@@ -178,6 +187,28 @@ class Settings(BaseSettings):
         """The slot grid, cut-off and green threshold these settings describe."""
         grid = SlotGrid(self.slot_opens_s, self.slot_closes_s, self.slot_length_s)
         return SlotPolicy(grid, cutoff_s=self.cutoff_s, green_added_s=self.green_added_s)
+
+    def capacity_overrides(self) -> dict[date | None, dict[str, int]]:
+        """`BACKHAUL_CENTER_CAPACITY` as {date or None: {"C1" or "C1/category": returns}}."""
+        table = json.loads(self.center_capacity) if self.center_capacity else {}
+        return {None if key == "default" else date.fromisoformat(key): dict(v) for key, v in table.items()}
+
+    @field_validator("center_capacity")
+    @classmethod
+    def _capacity_is_a_table(cls, value: str) -> str:
+        if not value:
+            return value
+        shape = 'a JSON object {"default" or "YYYY-MM-DD": {"center[/category]": returns}}'
+        try:
+            table = json.loads(value)
+            keys = [key for key in table if key != "default"] if isinstance(table, dict) else None
+            for key in keys or ():
+                date.fromisoformat(key)
+        except ValueError:
+            raise ValueError(shape) from None
+        if keys is None or not all(isinstance(entries, dict) for entries in table.values()):
+            raise ValueError(shape)
+        return value
 
     def policies(self) -> PolicyBook:
         """The default return policy and the merchants' own (`BACKHAUL_MERCHANT_POLICIES`)."""

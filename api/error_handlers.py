@@ -144,6 +144,9 @@ LINKS = {
         f"{verb}Pickup": {"operationId": operation, "parameters": {"pickup_id": "$response.body#/id"}}
         for verb, operation in (("Get", "get_pickup"), ("Cancel", "cancel_pickup"), ("Reschedule", "reschedule_pickup"))
     },
+    ("create_dropoff", "201"): {
+        "GetDropOff": {"operationId": "get_dropoff", "parameters": {"return_id": "$response.body#/return_id"}}
+    },
     ("create_plan", "202"): {"GetPlan": {"operationId": "get_plan", "parameters": {"plan_id": "$response.body#/id"}}},
 }
 """OpenAPI links: where the id a creating operation returns is used next (clients and stateful tests follow them)."""

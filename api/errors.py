@@ -13,6 +13,7 @@ CODES = (
     "quote_expired",
     "quote_already_booked",
     "booking_closed",
+    "no_center_capacity",
     "pickup_not_booked",
     "idempotency_key_reused",
     "idempotency_key_in_use",

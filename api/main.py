@@ -15,7 +15,7 @@ from api import error_handlers
 from api.config import Settings
 from api.job_pool import JobPool
 from api.middleware import BodyLimit, Metrics, MetricsMiddleware
-from api.routes import assignments, health, pickups, plans, quotes, slots
+from api.routes import assignments, dropoffs, health, pickups, plans, quotes, slots
 from api.services import Service
 from api.store import Store
 
@@ -56,7 +56,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.metrics = Metrics()
     error_handlers.install(app)
     error_handlers.document(app)
-    for module in (quotes, slots, pickups, plans, assignments, health):
+    for module in (quotes, slots, pickups, dropoffs, plans, assignments, health):
         app.include_router(module.router)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+import secrets
 import zlib
 from datetime import UTC, datetime
 from typing import Any
@@ -40,8 +41,9 @@ def _unb64(text: str) -> bytes:
 
 
 def sign(secret: bytes, tenant: str, quote: dict[str, Any], expires: datetime) -> str:
-    """A quote id carrying `quote`, valid for `tenant` until `expires`."""
-    payload = _b64(zlib.compress(json.dumps([tenant, quote, int(expires.timestamp())], separators=(",", ":")).encode()))
+    """A quote id carrying `quote`, valid for `tenant` until `expires`; unique (a nonce), since a quote is used once."""
+    signed = [tenant, quote, int(expires.timestamp()), secrets.token_hex(8)]
+    payload = _b64(zlib.compress(json.dumps(signed, separators=(",", ":")).encode()))
     mac = _b64(hmac.new(secret, payload.encode(), hashlib.sha256).digest()[:18])
     return f"{PREFIX}{payload}.{mac}"
 
@@ -62,7 +64,7 @@ def open_quote(secret: bytes, tenant: str, quote_id: str, now: datetime) -> dict
     expected = _b64(hmac.new(secret, body.encode(), hashlib.sha256).digest()[:18])
     if not quote_id.startswith(PREFIX) or not hmac.compare_digest(mac, expected):
         raise InvalidQuoteError
-    owner, quote, expires = json.loads(zlib.decompress(_unb64(body)))
+    owner, quote, expires, _nonce = json.loads(zlib.decompress(_unb64(body)))
     if owner != tenant:
         raise InvalidQuoteError
     if now.timestamp() > expires:

@@ -151,7 +151,10 @@ class QuoteOption(Strict):
     payer: Literal["merchant", "insurer", "customer"]
     payers: list[PayerShare]
     center_id: str | None
-    estimated_arrival_at_center: datetime | None
+    processing_date: date | None = Field(None, description="the day the center processes it (its queue included)")
+    estimated_arrival_at_center: datetime | None = None
+    estimated_inspection_at: datetime | None = None
+    estimated_refund_at: datetime | None = None
     slots: list[SlotPublic] | None = None
     point_id: str | None = None
     distance_m: int | None = None
@@ -193,6 +196,28 @@ class PickupCreate(Strict):
         return self
 
 
+class DropOffCreate(Strict):
+    """A drop-off registration: the quote and the point (one the quote offered)."""
+
+    quote_id: str = Field(min_length=1, max_length=4096)
+    point_id: Id
+
+
+class DropOffPublic(Strict):
+    """A registered drop-off return: its price, and where and when it is processed."""
+
+    return_id: str
+    point_id: str
+    amount_cents: int
+    currency: str
+    payers: list[PayerShare]
+    center_id: str
+    processing_date: date
+    estimated_arrival_at_center: datetime
+    estimated_inspection_at: datetime
+    estimated_refund_at: datetime
+
+
 class PickupUpdate(Strict):
     """A reschedule: the new slot."""
 
@@ -221,6 +246,8 @@ class PickupPublic(Strict):
     slot_end: datetime
     courier_id: str | None
     center_id: str | None
+    return_id: str | None = Field(description="the return this pickup collects")
+    processing_date: date | None = Field(description="the day its center processes it (reserved)")
     amount_cents: int | None = Field(description="the price booked (from the quote when booked from one)")
     currency: str | None
     payers: list[PayerShare] | None = Field(description="who pays how much of `amount_cents`")

@@ -70,16 +70,14 @@ class DayRouteRow(Base):
 
 
 class BookingRow(Base):
-    """A booked doorstep pickup (status booked, cancelled or displaced), with the price it was booked at.
-
-    `quote_hash` (SHA-256 of the quote id) is unique: a quote books once.
-    """
+    """A booked doorstep pickup (status booked, cancelled or displaced): its return, price and center-day."""
 
     __tablename__ = "bookings"
-    __table_args__ = (UniqueConstraint("quote_hash", name="uq_booking_quote"),)
+    __table_args__ = (UniqueConstraint("return_id", name="uq_booking_return"),)
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     tenant: Mapped[str] = mapped_column(String(64), index=True)
-    quote_hash: Mapped[str | None] = mapped_column(String(64))
+    return_id: Mapped[str | None] = mapped_column(String(40))
+    processing_date: Mapped[date | None] = mapped_column(Date)
     amount_cents: Mapped[int | None] = mapped_column(Integer)
     currency: Mapped[str | None] = mapped_column(String(3))
     payers: Mapped[list[Any] | None]
@@ -99,6 +97,46 @@ class BookingRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class QuoteUseRow(Base):
+    """A quote that was booked or registered (SHA-256 of its id): a quote is used once."""
+
+    __tablename__ = "quote_uses"
+    quote_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    return_id: Mapped[str] = mapped_column(String(40))
+
+
+class CenterDayRow(Base):
+    """Returns reserved at one center for one processing day: the total (`*`) and each category."""
+
+    __tablename__ = "center_days"
+    region: Mapped[str] = mapped_column(String(64), primary_key=True)
+    center_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    used: Mapped[int] = mapped_column(Integer)
+
+
+class DropOffRow(Base):
+    """A return registered for a drop-off point, with its price and reserved center-day."""
+
+    __tablename__ = "dropoffs"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), index=True)
+    region: Mapped[str] = mapped_column(String(64))
+    point_id: Mapped[str] = mapped_column(String(64))
+    parcels: Mapped[list[Any]]
+    category: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(40))
+    merchant_id: Mapped[str] = mapped_column(String(100))
+    center_id: Mapped[str] = mapped_column(String(64))
+    processing_date: Mapped[date] = mapped_column(Date)
+    haul_m: Mapped[int] = mapped_column(Integer)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    payers: Mapped[list[Any]]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class IdempotencyRow(Base):

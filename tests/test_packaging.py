@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -36,13 +37,17 @@ print(json.dumps({"package": optimizer.__file__, "problems": validate(problem, r
 
 
 def test_a_wheel_installed_away_from_the_checkout_plans_a_bundled_region_and_migrates(tmp_path: Path) -> None:
+    # built from a copy of the sources: a `build/` left in the checkout (stale, renamed files) cannot leak in
+    source = tmp_path / "source"
+    leftovers = ("build", "*.egg-info", ".git", ".venv*", "results", ".*cache", ".hypothesis", "__pycache__", "*.db*")
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*leftovers))
     subprocess.run(
         [
             sys.executable,
             "-m",
             "pip",
             "wheel",
-            str(ROOT),
+            str(source),
             "--no-deps",
             "--no-build-isolation",
             "-q",

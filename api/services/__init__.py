@@ -11,8 +11,11 @@ from datetime import datetime
 from api.config import Settings
 from api.services.assignments import Assignments
 from api.services.bookings import Bookings
+from api.services.centers import CenterReservations
 from api.services.context import ServiceContext
+from api.services.dropoffs import DropOffs
 from api.services.fleet import FleetChanges
+from api.services.idempotency import Idempotency
 from api.services.plans import JobRunner, PlanJobs
 from api.services.quotes import Quotes
 from api.store import Store
@@ -33,8 +36,11 @@ class Service(ServiceContext):
         """Wire the resource services; `run_job` starts plan jobs, `job_problem` says why they cannot run."""
         super().__init__(settings, store)
         self._job_problem = job_problem
-        self.quotes = Quotes(self, store.secret("quote_signing"))
-        self.bookings = Bookings(self, self.quotes)
+        self.centers = CenterReservations(self)
+        self.quotes = Quotes(self, store.secret("quote_signing"), self.centers)
+        self.idempotency = Idempotency(store, settings.idempotency_retention_h)
+        self.bookings = Bookings(self, self.quotes, self.centers, self.idempotency)
+        self.dropoffs = DropOffs(self, self.quotes, self.centers, self.idempotency)
         self.plan_jobs = PlanJobs(self, run_job)
         self.assignments = Assignments(self)
         self.fleet = FleetChanges(self)
@@ -50,4 +56,4 @@ class Service(ServiceContext):
     def housekeeping(self, now: datetime) -> None:
         """Purge what the retention windows no longer keep: finished plan jobs, idempotency keys."""
         self.plan_jobs.purge(now)
-        self.bookings.idempotency.purge(now)
+        self.idempotency.purge(now)

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.errors import ConflictError, NotFoundError, ServiceError, replayed
+from api.errors import ConflictError, NotFoundError
 from api.schemas import ParcelIn, PayerShare, PickupCreate, PickupPublic, TimelineEvent
+from api.services.centers import CenterReservations
 from api.services.context import ServiceContext, utc
-from api.services.idempotency import Idempotency, StoredResponse, request_hash
+from api.services.idempotency import Idempotency, Recorder, StoredResponse
 from api.services.quotes import Quotes
 from api.store import BookingRow
 from optimizer.domain import Location, TimeWindow
@@ -27,11 +25,14 @@ from optimizer.quoting import slot_id
 class Bookings:
     """Book, read, cancel and reschedule doorstep pickups; the database serialises the writers."""
 
-    def __init__(self, context: ServiceContext, quotes: Quotes) -> None:
+    def __init__(
+        self, context: ServiceContext, quotes: Quotes, centers: CenterReservations, idempotency: Idempotency
+    ) -> None:
         self.context = context
         self.desk = context.desk
         self.quotes = quotes
-        self.idempotency = Idempotency(context.store, context.settings.idempotency_retention_h)
+        self.centers = centers
+        self.idempotency = idempotency
 
     def _resolve(self, tenant: str, body: PickupCreate, now: datetime) -> tuple[dict[str, Any], int | None]:
         """The return's fields, and the amount the quote bound for the slot (None when booked without a quote)."""
@@ -52,23 +53,10 @@ class Bookings:
         With an idempotency key, the key is claimed first: a retry gets the first response back
         (status and body) and whether it is such a replay; see `api.services.idempotency`.
         """
-        if key is None:
-            return self._book(tenant, body, None, now), False
-        stored = self.idempotency.claim(tenant, key, request_hash(body.model_dump(mode="json")), now)
-        if stored is not None:
-            if stored.status >= 400:
-                raise replayed(stored.status, stored.body["code"], stored.body["detail"])
-            return stored, True
-        try:
-            return self._book(tenant, body, key, now), False
-        except ServiceError as refusal:
-            self.idempotency.record_refusal(tenant, key, refusal)
-            raise
-        except BaseException:
-            self.idempotency.release(tenant, key)
-            raise
+        request = {"operation": "create_pickup", "body": body.model_dump(mode="json")}
+        return self.idempotency.perform(tenant, key, request, now, lambda record: self._book(tenant, body, record, now))
 
-    def _book(self, tenant: str, body: PickupCreate, key: str | None, now: datetime) -> StoredResponse:
+    def _book(self, tenant: str, body: PickupCreate, record: Recorder, now: datetime) -> StoredResponse:
         context, desk = self.context, self.desk
         request, quoted = self._resolve(tenant, body, now)
         day, window = desk.parse_slot(body.slot_id)
@@ -81,57 +69,48 @@ class Bookings:
         rows = desk.located(Location(origin["lat"], origin["lon"]))
         pickup = desk.pickup(rows, parcels)
         weight = sum(p.weight_g * p.count for p in parcels)
-        choice = desk.center_for(desk.nearest_depot(rows), request["category"], weight)
+        depot = desk.nearest_depot(rows)
         policy = desk.policies.for_merchant(request["merchant_id"])
-        quote_hash = hashlib.sha256(body.quote_id.encode()).hexdigest() if body.quote_id else None
-        booking_id = "pk_" + uuid.uuid4().hex[:20]
-        try:
-            with context.store.write() as session:
-                if (
-                    quote_hash is not None
-                    and session.execute(select(BookingRow.id).where(BookingRow.quote_hash == quote_hash)).first()
-                ):
-                    raise ConflictError("this quote was booked already", code="quote_already_booked")
-                locked = context.plans.lock(session, day)
-                (option,) = desk.planner.options(locked.plan, pickup, [window])
-                if option is None:
-                    raise ConflictError(f"slot {body.slot_id} can no longer be served at this address")
-                saved = context.plans.save(
-                    session, locked, desk.planner.insert(locked.plan, booking_id, pickup, option)
-                )
-                amount = quoted if quoted is not None else policy.pickup_fee_cents + option.marginal_cost_cents
-                payers = self.quotes.payers(amount, request["merchant_id"], request["reason"], request["insured"])
-                booking = BookingRow(
-                    id=booking_id,
-                    tenant=tenant,
-                    quote_hash=quote_hash,
-                    amount_cents=amount,
-                    currency=policy.currency,
-                    payers=[p.model_dump() for p in payers],
-                    region=context.region,
-                    day=day,
-                    slot_start_s=window.start_s,
-                    slot_end_s=window.end_s,
-                    lat=origin["lat"],
-                    lon=origin["lon"],
-                    parcels=request["parcels"],
-                    category=request["category"],
-                    reason=request["reason"],
-                    merchant_id=request["merchant_id"],
-                    insured=request["insured"],
-                    center_id=choice.center.id if choice else None,
-                    haul_m=choice.haul_m if choice else 0,
-                    status="booked",
-                    created_at=now,
-                    updated_at=now,
-                )
-                session.add(booking)
-                response = StoredResponse(201, self.public(booking, saved.plan).model_dump(mode="json"))
-                if key is not None:
-                    self.idempotency.record(session, tenant, key, response)
-        except IntegrityError:
-            # the same quote raced in on another day's lock: the first one won
-            raise ConflictError("this quote was booked already", code="quote_already_booked") from None
+        booking_id, return_id = "pk_" + uuid.uuid4().hex[:20], "rt_" + uuid.uuid4().hex[:20]
+        with context.store.write() as session:
+            if body.quote_id is not None:
+                self.quotes.use(session, body.quote_id, return_id)
+            locked = context.plans.lock(session, day)
+            (option,) = desk.planner.options(locked.plan, pickup, [window])
+            if option is None:
+                raise ConflictError(f"slot {body.slot_id} can no longer be served at this address")
+            saved = context.plans.save(session, locked, desk.planner.insert(locked.plan, booking_id, pickup, option))
+            place = self.centers.reserve(session, depot, request["category"], weight, day)
+            amount = quoted if quoted is not None else policy.pickup_fee_cents + option.marginal_cost_cents
+            payers = self.quotes.payers(amount, request["merchant_id"], request["reason"], request["insured"])
+            booking = BookingRow(
+                id=booking_id,
+                tenant=tenant,
+                return_id=return_id,
+                processing_date=place.day,
+                amount_cents=amount,
+                currency=policy.currency,
+                payers=[p.model_dump() for p in payers],
+                region=context.region,
+                day=day,
+                slot_start_s=window.start_s,
+                slot_end_s=window.end_s,
+                lat=origin["lat"],
+                lon=origin["lon"],
+                parcels=request["parcels"],
+                category=request["category"],
+                reason=request["reason"],
+                merchant_id=request["merchant_id"],
+                insured=request["insured"],
+                center_id=place.center.id,
+                haul_m=place.haul_m,
+                status="booked",
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(booking)
+            response = StoredResponse(201, self.public(booking, saved.plan).model_dump(mode="json"))
+            record(session, response)
         context.plans.remember(saved)
         return response
 
@@ -175,6 +154,7 @@ class Bookings:
                 self._check_open(booking, now)
                 locked = context.plans.lock(session, booking.day)
                 saved = context.plans.save(session, locked, self.desk.planner.remove(locked.plan, pickup_id))
+                self._release(session, booking)
                 booking.status, booking.updated_at = "cancelled", now
         if saved is not None:
             context.plans.remember(saved)
@@ -193,7 +173,8 @@ class Bookings:
         if not desk.is_open(day, window, now):
             raise ConflictError(f"booking for slot {new_slot} has closed", code="booking_closed")
         parcels = context.parcels([ParcelIn(**p) for p in row.parcels])
-        pickup = desk.pickup(desk.located(Location(row.lat, row.lon)), parcels)  # the address never changes
+        rows = desk.located(Location(row.lat, row.lon))  # the address never changes
+        pickup = desk.pickup(rows, parcels)
         with context.store.write() as session:
             booking = self._locked_booking(session, tenant, pickup_id)
             if booking.status != "booked":
@@ -208,11 +189,20 @@ class Bookings:
                 raise ConflictError(f"slot {new_slot} can no longer be served at this address")
             plans[day] = desk.planner.insert(plans[day], pickup_id, pickup, option)
             saved = [context.plans.save(session, held, plans[d]) for d, held in locked.items()]
+            if day != booking.day:  # collected another day: its place at a center moves with it
+                self._release(session, booking)
+                weight = sum(p.weight_g * p.count for p in parcels)
+                place = self.centers.reserve(session, desk.nearest_depot(rows), booking.category, weight, day)
+                booking.center_id, booking.processing_date, booking.haul_m = place.center.id, place.day, place.haul_m
             booking.day, booking.slot_start_s, booking.slot_end_s = day, window.start_s, window.end_s
             booking.updated_at = now
         for each in saved:
             context.plans.remember(each)
         return self.public(booking, plans[day])
+
+    def _release(self, session: Session, booking: BookingRow) -> None:
+        if booking.center_id is not None and booking.processing_date is not None:
+            self.centers.release(session, booking.center_id, booking.processing_date, booking.category)
 
     def public(self, row: BookingRow, plan: DayPlan | None = None) -> PickupPublic:
         """The booking as the API shows it, with its timeline (estimates from the live plan)."""
@@ -241,6 +231,8 @@ class Bookings:
             slot_end=desk.local_time(row.day, window.end_s),
             courier_id=courier,
             center_id=row.center_id,
+            return_id=row.return_id,
+            processing_date=row.processing_date,
             amount_cents=row.amount_cents,
             currency=row.currency,
             payers=[PayerShare.model_validate(p) for p in row.payers] if row.payers else None,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +22,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from api.errors import ConflictError, ServiceError, UnprocessableError
+from api.errors import ConflictError, ServiceError, UnprocessableError, replayed
 from api.services.context import utc
 from api.store import IdempotencyRow, Store
 
@@ -45,12 +46,50 @@ def request_hash(body: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
+Recorder = Callable[[Session, StoredResponse], None]
+"""Stores the first response inside the transaction that makes it true (a no-op without a key)."""
+
+
 class Idempotency:
-    """Claim, record, release and purge the booking requests' idempotency keys."""
+    """Claim, record, release and purge the idempotency keys of the creating requests (bookings, drop-offs).
+
+    Keys are per tenant, shared by every operation: a key reused on another operation is a different
+    request (`422 idempotency_key_reused`).
+    """
 
     def __init__(self, store: Store, retention_h: int) -> None:
         self.store = store
         self.retention = timedelta(hours=retention_h)
+
+    def perform(
+        self,
+        tenant: str,
+        key: str | None,
+        request: dict[str, Any],
+        now: datetime,
+        work: Callable[[Recorder], StoredResponse],
+    ) -> tuple[StoredResponse, bool]:
+        """Run `work` once per key: the first response and False, or the stored one and True on a retry.
+
+        `request` is what identifies the request (operation and body); `work` gets the recorder to call
+        in its writing transaction. A refusal `work` reaches is stored as the first response; any other
+        failure gives the key back.
+        """
+        if key is None:
+            return work(lambda _session, _response: None), False
+        stored = self.claim(tenant, key, request_hash(request), now)
+        if stored is not None:
+            if stored.status >= 400:
+                raise replayed(stored.status, stored.body["code"], stored.body["detail"])
+            return stored, True
+        try:
+            return work(lambda session, response: self.record(session, tenant, key, response)), False
+        except ServiceError as refusal:
+            self.record_refusal(tenant, key, refusal)
+            raise
+        except BaseException:
+            self.release(tenant, key)
+            raise
 
     def claim(self, tenant: str, key: str, fingerprint: str, now: datetime) -> StoredResponse | None:
         """Claim `key` for this request; the first response if the key was answered already.

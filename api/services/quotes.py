@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, timedelta
 from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from api import quotes_token
 from api.errors import ConflictError, ForbiddenError, NotFoundError
 from api.schemas import LatLon, ParcelIn, PayerShare, QuoteCreate, QuoteOption, QuotePublic, SlotPublic, SlotsPublic
+from api.services.centers import CenterReservations
 from api.services.context import ServiceContext
+from api.store import QuoteUseRow
 from optimizer.domain import Location
 from optimizer.live import NewPickup
 from optimizer.policy import ReturnPolicy, is_quality_problem
-from optimizer.quoting import CenterChoice, SlotOffer
+from optimizer.quoting import SlotOffer
+
+DROP_OFF_COLLECTED_AT_S = 20 * 3600
+"""Drop-off points are collected at 20:00 local time: a return left there travels that night."""
 
 
 class Quotes:
     """Slot lists and quotes; a quote id is signed, never stored, so answering one never waits for a writer."""
 
-    def __init__(self, context: ServiceContext, quote_key: bytes) -> None:
+    def __init__(self, context: ServiceContext, quote_key: bytes, centers: CenterReservations) -> None:
         self.context = context
         self.desk = context.desk
+        self.centers = centers
         self._quote_key = quote_key
 
     def _offers(self, pickup: NewPickup, first: date, days: int, now: datetime) -> list[SlotOffer]:
@@ -63,20 +73,24 @@ class Quotes:
         offers = self._offers(pickup, first, body.days, now)
         slots = [SlotPublic.of(o, self.desk, fee_cents=policy.pickup_fee_cents) for o in offers]
         prices = {slot.slot_id: slot.amount_cents for slot in slots if slot.available and slot.amount_cents is not None}
-        choice = desk.center_for(desk.nearest_depot(rows), body.category, weight)
         if prices:
             first_open = next(o for o in offers if o.slot_id in prices)
             leaves = desk.local_time(first_open.day, first_open.window.end_s)
+            at_door = self.centers.estimate(desk.nearest_depot(rows), body.category, weight, first_open.day)
             options.append(
-                self._option("pickup", min(prices.values()), policy, body, choice, leaves) | {"slots": slots}
+                self._option("pickup", min(prices.values()), policy, body)
+                | self.centers.option_estimates(at_door, leaves)
+                | {"slots": slots}
             )
         drop_offs: dict[str, int] = {}
         for point, metres in desk.nearest_drop_offs(rows):
-            at_point = desk.center_for(desk.origins.index(point.id), body.category, weight)
+            today = context.today(now)
+            at_point = self.centers.estimate(desk.origins.index(point.id), body.category, weight, today)
             drop_offs[point.id] = policy.drop_off_fee_cents + (at_point.transport_cents if at_point else 0)
-            leaves = max(now, desk.local_time(context.today(now), 20 * 3600))
+            leaves = max(now, desk.local_time(today, DROP_OFF_COLLECTED_AT_S))
             options.append(
-                self._option("drop_off", drop_offs[point.id], policy, body, at_point, leaves)
+                self._option("drop_off", drop_offs[point.id], policy, body)
+                | self.centers.option_estimates(at_point, leaves)
                 | {"point_id": point.id, "distance_m": metres}
             )
         expires = now + timedelta(seconds=context.settings.quote_ttl_s)
@@ -90,8 +104,6 @@ class Quotes:
         amount: int,
         policy: ReturnPolicy,
         body: QuoteCreate,
-        choice: CenterChoice | None,
-        leaves: datetime,
     ) -> dict[str, Any]:
         payers = self.payers(amount, body.merchant_id, body.reason, body.insured)
         return {
@@ -100,14 +112,20 @@ class Quotes:
             "currency": policy.currency,
             "payer": payers[0].payer,
             "payers": payers,
-            "center_id": choice.center.id if choice else None,
-            "estimated_arrival_at_center": self.desk.arrival_at_center(leaves, choice.haul_m) if choice else None,
         }
 
     def payers(self, amount: int, merchant_id: str, reason: str, insured: bool) -> list[PayerShare]:
         """Who pays how much of `amount` under the merchant's policy (the largest share first)."""
         shares = self.desk.policies.for_merchant(merchant_id).split(amount, reason=reason, insured=insured)
         return [PayerShare(payer=p.value, amount_cents=a) for p, a in shares]
+
+    def use(self, session: Session, quote_id: str, return_id: str) -> None:
+        """Mark the quote used by `return_id`, in the caller's transaction: a quote is used once (409)."""
+        try:
+            with session.begin_nested():
+                session.add(QuoteUseRow(quote_hash=hashlib.sha256(quote_id.encode()).hexdigest(), return_id=return_id))
+        except IntegrityError:
+            raise ConflictError("this quote was used already", code="quote_already_booked") from None
 
     def opened(self, tenant: str, quote_id: str, now: datetime) -> dict[str, Any]:
         """What a quote carries: `request`, `pickup` (slot id -> amount), `drop_off` (point id -> amount).

@@ -10,10 +10,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -32,6 +33,7 @@ from tests.api.api_client import (
     tomorrow,
 )
 from tests.api.invariant import violations
+from tests.api.test_center_capacity import live_and_optimal_cost
 
 ROOT = Path(__file__).resolve().parents[2]
 ATTEMPTS = 200
@@ -255,3 +257,35 @@ def test_a_database_restart_under_booking_load_loses_no_confirmed_booking(tmp_pa
         store.dispose()
     finally:
         subprocess.run([*postgres, "stop"], env=control, capture_output=True, check=False)
+
+
+REGISTRATIONS = 1000
+CENTER_DAY_CAPACITY = 50
+
+
+def test_a_thousand_concurrent_registrations_fill_a_center_day_exactly(database_url: str, tmp_path: Path) -> None:
+    """Two workers, 1,000 shoppers quoting and registering drop-offs at once against C1's capacity of N a day."""
+    capacity = f'{{"default": {{"C1": {CENTER_DAY_CAPACITY}}}}}'
+    with serve(database_url, tmp_path, center_capacity=capacity) as (url, _), ThreadPoolExecutor(32) as pool:
+
+        def register(i: int) -> int:
+            origin = {"lat": 31.2290 + (i % 20) * 0.0002, "lon": 121.4737}
+            category = ("apparel", "shoes", "home", "electronics")[i % 4]
+            body = return_fields(
+                origin=origin, category=category, parcels=[{"weight_g": 500 + 300 * (i % 7), "volume_cm3": 4000}]
+            )
+            with httpx.Client(base_url=url, headers=PLATFORM, timeout=120) as client:
+                quote = client.post("/v1/quotes", json=body).json()
+                point = next(o["point_id"] for o in quote["options"] if o["method"] == "drop_off")
+                return client.post("/v1/dropoffs", json={"quote_id": quote["quote_id"], "point_id": point}).status_code
+
+        codes = list(pool.map(register, range(REGISTRATIONS)))
+    assert codes.count(201) == REGISTRATIONS, Counter(codes)
+    store = Store(database_url)
+    service = Service(service_settings(database_url, center_capacity=capacity), store)
+    first_day = service.today(datetime.now(UTC)) + timedelta(days=1)
+    live, optimum, placed = live_and_optimal_cost(service, first_day)
+    assert placed["C1", first_day] == CENTER_DAY_CAPACITY, placed
+    assert all(count <= CENTER_DAY_CAPACITY for (center, _), count in placed.items() if center == "C1")
+    assert live <= 1.03 * optimum, (live, optimum)
+    store.dispose()

@@ -184,7 +184,9 @@ def test_a_retry_after_the_quote_expired_returns_the_original_booking(client: Te
 def test_a_concurrent_duplicate_got_slot_full_now_409_idempotency_key_in_use(client: TestClient) -> None:
     service = _service(client)
     body = {"slot_id": slot(), **return_fields()}
-    fingerprint = request_hash(PickupCreate.model_validate(body).model_dump(mode="json"))
+    fingerprint = request_hash(
+        {"operation": "create_pickup", "body": PickupCreate.model_validate(body).model_dump(mode="json")}
+    )
     assert service.bookings.idempotency.claim("platform", "in-flight", fingerprint, datetime.now(UTC)) is None
     busy = client.post("/v1/pickups", json=body, headers=PLATFORM | {"Idempotency-Key": "in-flight"})
     _is_problem(busy, 409, "idempotency_key_in_use")
