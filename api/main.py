@@ -21,6 +21,8 @@ from api.store import Store
 
 log = logging.getLogger("backhaul.api")
 HOUSEKEEPING_EVERY_S = 600.0
+NIGHTLY_REASSIGNMENT_HOUR = 2
+"""From 02:00 local time, once a day, each worker re-assigns the returns not yet dispatched (a second finds none)."""
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -64,12 +66,12 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 async def _replan_in_background(app: FastAPI, every_s: float) -> None:
-    """Re-optimise changed days every `every_s` (0: never) and purge old rows every `HOUSEKEEPING_EVERY_S`.
+    """Re-optimise changed days every `every_s` (0: never); purge old rows; re-assign returns nightly.
 
     One worker wins each (day, version) re-optimisation; purging is idempotent, so any worker may do it.
     """
     service: Service = app.state.service
-    last_housekeeping = 0.0
+    last_housekeeping, last_nightly = 0.0, None
     tick = min(every_s, HOUSEKEEPING_EVERY_S) if every_s > 0 else HOUSEKEEPING_EVERY_S
     while True:
         await asyncio.sleep(tick)
@@ -78,6 +80,10 @@ async def _replan_in_background(app: FastAPI, every_s: float) -> None:
             if now.timestamp() - last_housekeeping >= HOUSEKEEPING_EVERY_S:
                 await asyncio.to_thread(service.housekeeping, now)
                 last_housekeeping = now.timestamp()
+            local = now.astimezone(service.desk.zone)
+            if local.hour >= NIGHTLY_REASSIGNMENT_HOUR and last_nightly != local.date():
+                await asyncio.to_thread(service.centers.reassign, now)
+                last_nightly = local.date()
             if every_s > 0:
                 for job_id in await asyncio.to_thread(service.plan_jobs.background, now):
                     await asyncio.to_thread(service.plan_jobs.start, job_id)

@@ -300,6 +300,15 @@ class DayRoutesPublic(Strict):
     routes: list[PlanRoute]
 
 
+class ReassignmentPublic(Strict):
+    """A re-assignment of the returns not yet dispatched: how many could move, moved, and the cost."""
+
+    considered: int
+    moved: int
+    cost_before_cents: int
+    cost_after_cents: int
+
+
 class AssignmentReturn(Strict):
     """A return to place: at a site (`origin`) or at an address with its method."""
 

@@ -78,6 +78,8 @@ class BookingRow(Base):
     tenant: Mapped[str] = mapped_column(String(64), index=True)
     return_id: Mapped[str | None] = mapped_column(String(40))
     processing_date: Mapped[date | None] = mapped_column(Date)
+    origin_id: Mapped[str | None] = mapped_column(String(64))
+    """The depot its parcel leaves from to the center (the address's nearest)."""
     amount_cents: Mapped[int | None] = mapped_column(Integer)
     currency: Mapped[str | None] = mapped_column(String(3))
     payers: Mapped[list[Any] | None]

@@ -88,6 +88,7 @@ class Bookings:
                 tenant=tenant,
                 return_id=return_id,
                 processing_date=place.day,
+                origin_id=desk.origins[depot],
                 amount_cents=amount,
                 currency=policy.currency,
                 payers=[p.model_dump() for p in payers],
@@ -194,6 +195,7 @@ class Bookings:
                 weight = sum(p.weight_g * p.count for p in parcels)
                 place = self.centers.reserve(session, desk.nearest_depot(rows), booking.category, weight, day)
                 booking.center_id, booking.processing_date, booking.haul_m = place.center.id, place.day, place.haul_m
+                booking.origin_id = desk.origins[desk.nearest_depot(rows)]
             booking.day, booking.slot_start_s, booking.slot_end_s = day, window.start_s, window.end_s
             booking.updated_at = now
         for each in saved:

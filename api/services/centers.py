@@ -10,20 +10,29 @@ center-day is never over capacity. Quotes estimate the same choice from the comm
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from api.errors import ConflictError
-from api.services.context import ServiceContext
-from api.store import CenterDayRow
-from optimizer.assignment import AssignmentProblem, ReturnBatch
-from optimizer.assignment.center_days import TOTAL, CenterCapacity, CenterDayOption, center_day_options
+from api.services.context import ServiceContext, utc
+from api.store import BookingRow, CenterDayRow, DropOffRow
+from optimizer.assignment import AssignmentProblem, ReturnBatch, assign
+from optimizer.assignment.center_days import (
+    TOTAL,
+    CenterCapacity,
+    CenterDayOption,
+    center_day_options,
+    center_day_problem,
+)
+from optimizer.assignment.result import cost_of
 
 PROCESSING_LAG_DAYS = 1
 """A return collected on day D (pickup or drop-off point) travels overnight: processed from D + 1."""
@@ -33,8 +42,34 @@ REFUND_AFTER = timedelta(days=1)
 """Refunds are paid a day after inspection."""
 
 
+DISPATCHED_AT_S = 22 * 3600
+"""The night's line haul leaves depots and drop-off points at 22:00: a return collected by then is dispatched."""
+
+
 class _FullError(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class Reassignment:
+    """What a re-assignment did: returns it could move, how many moved, and the cost before and after."""
+
+    considered: int
+    moved: int
+    cost_before_cents: int
+    cost_after_cents: int
+
+
+@dataclass(frozen=True)
+class _Movable:
+    """A return that holds a center-day: its row, collection day, origin, place and weight."""
+
+    row: BookingRow | DropOffRow
+    collected: date
+    origin: str
+    center_id: str
+    day: date
+    weight_g: int
 
 
 class CenterReservations:
@@ -140,23 +175,140 @@ class CenterReservations:
         )
 
     def _ensure(self, session: Session, option: CenterDayOption, category: str) -> None:
+        self._ensure_rows(session, [(option.center.id, option.day, category)])
+
+    def _ensure_rows(self, session: Session, keys: list[tuple[str, date, str]]) -> None:
         insert = sqlite_insert if self.context.store.is_sqlite else pg_insert
-        statement = insert(CenterDayRow).values(
-            region=self.context.region, center_id=option.center.id, day=option.day, category=category, used=0
+        for center_id, day, category in keys:
+            statement = insert(CenterDayRow).values(
+                region=self.context.region, center_id=center_id, day=day, category=category, used=0
+            )
+            session.execute(statement.on_conflict_do_nothing())
+
+    def _key(self, center_id: str, day: date, category: str) -> tuple[ColumnElement[bool], ...]:
+        return (
+            CenterDayRow.region == self.context.region,
+            CenterDayRow.center_id == center_id,
+            CenterDayRow.day == day,
+            CenterDayRow.category == category,
         )
-        session.execute(statement.on_conflict_do_nothing())
+
+    def _lock_range(self, session: Session, first: date, last: date) -> defaultdict[tuple[str, date, str], int]:
+        """Every center-day row from `first` to `last`, made if missing and locked in key order: their counts."""
+        days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
+        keys = [(c.id, d, name) for c in self.capacity.centers for d in days for name in (TOTAL, *c.categories)]
+        self._ensure_rows(session, keys)
+        rows = session.execute(
+            select(CenterDayRow)
+            .where(CenterDayRow.region == self.context.region, CenterDayRow.day.between(first, last))
+            .order_by(CenterDayRow.center_id, CenterDayRow.day, CenterDayRow.category)
+            .with_for_update()
+        ).scalars()
+        used: defaultdict[tuple[str, date, str], int] = defaultdict(int)
+        for row in rows:
+            used[row.center_id, row.day, row.category] = row.used
+        return used
+
+    def _dispatched(self, collected: date, now: datetime) -> bool:
+        """Whether the line haul of the return's collection day has left (then its center and day are fixed)."""
+        return now >= self.context.desk.local_time(collected, DISPATCHED_AT_S)
+
+    @staticmethod
+    def _weight(parcels: list[Any]) -> int:
+        return sum(int(p["weight_g"]) * int(p.get("count", 1)) for p in parcels)
 
     def release(self, session: Session, center_id: str, day: date, category: str) -> None:
         """Give a reservation back (a cancelled or moved return), in the caller's transaction."""
         for name in (category, TOTAL):
             session.execute(
                 update(CenterDayRow)
-                .where(
-                    CenterDayRow.region == self.context.region,
-                    CenterDayRow.center_id == center_id,
-                    CenterDayRow.day == day,
-                    CenterDayRow.category == name,
-                    CenterDayRow.used > 0,
-                )
+                .where(*self._key(center_id, day, name), CenterDayRow.used > 0)
                 .values(used=CenterDayRow.used - 1)
             )
+
+    def reassign(self, now: datetime) -> Reassignment:
+        """Re-place every return not yet dispatched by the min-cost flow over center-days, if that saves money.
+
+        Decided under the lock: the movable returns are locked, then every center-day row from
+        tomorrow on is created if missing and locked (in key order), in the transaction that moves
+        them. Dispatched returns (their collection day's line haul left) stay where they are and
+        keep their places. The new placement is applied only if it costs less in all; then only the
+        returns whose center or day changes move, and the counts follow them.
+        """
+        context, settings = self.context, self.context.settings
+        with context.store.write() as session:
+            movable = [m for m in self._movable(session) if not self._dispatched(m.collected, now)]
+            if not movable:
+                return Reassignment(0, 0, 0, 0)
+            first = [m.collected + timedelta(days=PROCESSING_LAG_DAYS) for m in movable]
+            last = max(*first, *(m.day for m in movable)) + timedelta(days=settings.processing_horizon_days)
+            used = self._lock_range(session, context.today(now) + timedelta(days=1), last)
+            for m in movable:
+                for name in (m.row.category, TOTAL):
+                    used[m.center_id, m.day, name] -= 1
+            origins = [context.desk.origins.index(m.origin) for m in movable]
+            batch = ReturnBatch(
+                tuple(m.row.id for m in movable),
+                np.array(origins),
+                np.array([self.problem.categories.index(m.row.category) for m in movable]),
+                np.array([m.weight_g for m in movable]),
+            )
+            over_days, columns = center_day_problem(
+                replace(self.problem, returns=batch),
+                self.capacity,
+                first,
+                settings.processing_horizon_days,
+                settings.delay_cents_per_day,
+                used,
+            )
+            column_of = {(center.id, day): c for c, (center, day) in enumerate(columns)}
+            current = np.array([column_of.get((m.center_id, m.day), -1) for m in movable])
+            if (current < 0).any():  # held where its earliest day does not allow: leave every return as it is
+                return Reassignment(len(movable), 0, 0, 0)
+            before = cost_of(over_days, current).total_cents
+            optimal = assign(over_days)
+            if optimal.unplaced or optimal.cost.total_cents >= before:
+                return Reassignment(len(movable), 0, before, before)
+            moved = 0
+            for m, origin, column in zip(movable, origins, optimal.center_of.tolist(), strict=True):
+                center, day = columns[column]
+                if (center.id, day) == (m.center_id, m.day):
+                    continue
+                self.release(session, m.center_id, m.day, m.row.category)
+                for name in (m.row.category, TOTAL):
+                    session.execute(
+                        update(CenterDayRow).where(*self._key(center.id, day, name)).values(used=CenterDayRow.used + 1)
+                    )
+                m.row.center_id, m.row.processing_date = center.id, day
+                m.row.haul_m = int(self.problem.line_haul_m[origin, self.problem.centers.index(center)])
+                moved += 1
+        return Reassignment(len(movable), moved, before, optimal.cost.total_cents)
+
+    def _movable(self, session: Session) -> list[_Movable]:
+        """The region's booked pickups and registered drop-offs that hold a center-day, locked."""
+        region, zone = self.context.region, self.context.desk.zone
+        bookings = session.execute(
+            select(BookingRow)
+            .where(BookingRow.region == region, BookingRow.status == "booked")
+            .order_by(BookingRow.id)
+            .with_for_update()
+        ).scalars()
+        dropoffs = session.execute(
+            select(DropOffRow).where(DropOffRow.region == region).order_by(DropOffRow.id).with_for_update()
+        ).scalars()
+        held = [
+            _Movable(row, row.day, row.origin_id, row.center_id, row.processing_date, self._weight(row.parcels))
+            for row in bookings
+            if row.origin_id and row.center_id and row.processing_date
+        ]
+        return held + [
+            _Movable(
+                row,
+                utc(row.created_at).astimezone(zone).date(),
+                row.point_id,
+                row.center_id,
+                row.processing_date,
+                self._weight(row.parcels),
+            )
+            for row in dropoffs
+        ]

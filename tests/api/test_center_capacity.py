@@ -185,3 +185,50 @@ def test_capacity_overrides_name_real_centers_and_win_by_date(service: Service) 
     assert capacity.limit(c1, "apparel", peak) == 300
     with pytest.raises(ValueError, match="no center 'C9'"):
         CenterCapacity(centers, {None: {"C9": 1}})
+
+
+def _counts_match_the_returns(service: Service) -> None:
+    """The center-day totals are exactly the returns that hold each center-day."""
+    with service.store.read() as session:
+        totals = {
+            (r.center_id, r.day): r.used
+            for r in session.execute(select(CenterDayRow).where(CenterDayRow.category == TOTAL)).scalars()
+            if r.used
+        }
+        held = Counter((r.center_id, r.processing_date) for r in session.execute(select(DropOffRow)).scalars())
+    assert totals == dict(held)
+
+
+def _morning(service: Service) -> datetime:
+    today = service.today(datetime.now(UTC))
+    return datetime.combine(today, datetime.min.time(), service.desk.zone) + timedelta(hours=10)
+
+
+def test_the_reassignment_moves_returns_only_when_that_saves_money(database_url: str, service: Service) -> None:
+    now = _morning(service)
+    for i in range(40):
+        _register(service, i, now)
+    improved = service.centers.reassign(now)  # first come, first served is not optimal: it may improve
+    assert improved.cost_after_cents <= improved.cost_before_cents
+    assert service.centers.reassign(now).moved == 0, "the optimum is not improved on"
+    _counts_match_the_returns(service)
+    larger = Service(service_settings(database_url, center_capacity='{"default": {"C1": 100}}'), service.store)
+    done = larger.centers.reassign(now)
+    assert done.considered == 40
+    assert done.moved > 0, "C1 has room now: returns move there"
+    assert done.cost_after_cents < done.cost_before_cents == improved.cost_after_cents
+    assert _over_capacity(larger) == []
+    _counts_match_the_returns(larger)
+    again = larger.centers.reassign(now)
+    assert again.moved == 0
+    assert again.cost_after_cents == again.cost_before_cents == done.cost_after_cents
+
+
+def test_a_dispatched_return_never_moves(database_url: str, service: Service) -> None:
+    now = _morning(service)
+    ids = [_register(service, i, now) for i in range(20)]
+    before = {rid: service.dropoffs.get("platform", rid) for rid in ids}
+    larger = Service(service_settings(database_url, center_capacity='{"default": {"C1": 100}}'), service.store)
+    night = now + timedelta(hours=13)  # 23:00: the line haul left at 22:00
+    assert larger.centers.reassign(night).considered == 0
+    assert {rid: larger.dropoffs.get("platform", rid) for rid in ids} == before

@@ -71,6 +71,7 @@ def upgrade() -> None:
         batch.drop_column("request_hash")
         batch.add_column(sa.Column("return_id", sa.String(length=40), nullable=True))
         batch.add_column(sa.Column("processing_date", sa.Date(), nullable=True))
+        batch.add_column(sa.Column("origin_id", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("amount_cents", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("currency", sa.String(length=3), nullable=True))
         batch.add_column(sa.Column("payers", sa.JSON(), nullable=True))
@@ -87,7 +88,7 @@ def downgrade() -> None:
         batch.drop_column("code")
     with op.batch_alter_table("bookings") as batch:
         batch.drop_constraint("uq_booking_return", type_="unique")
-        for column in ("payers", "currency", "amount_cents", "processing_date", "return_id"):
+        for column in ("payers", "currency", "amount_cents", "origin_id", "processing_date", "return_id"):
             batch.drop_column(column)
         batch.add_column(sa.Column("request_hash", sa.String(length=64), nullable=False, server_default=""))
         batch.add_column(sa.Column("idempotency_key", sa.String(length=200), nullable=True))
