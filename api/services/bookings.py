@@ -142,10 +142,11 @@ class Bookings:
             )
 
     def cancel(self, tenant: str, pickup_id: str, now: datetime) -> PickupPublic:
-        """Take the pickup out of its route; a cancelled booking stays readable.
+        """Take the pickup out of its route (a displaced one is on none); a cancelled booking stays readable.
 
-        Decided under the lock: the booking row is read again and locked, then its day, in the
-        transaction that writes both, so a concurrent reschedule or cancel is seen, never overwritten.
+        Its place at a center is given back. Decided under the lock: the booking row is read again and
+        locked, then its day, in the transaction that writes both, so a concurrent reschedule or cancel
+        is seen, never overwritten.
         """
         context = self.context
         saved = None
@@ -157,6 +158,9 @@ class Bookings:
                 saved = context.plans.save(session, locked, self.desk.planner.remove(locked.plan, pickup_id))
                 self._release(session, booking)
                 booking.status, booking.updated_at = "cancelled", now
+            elif booking.status == "displaced":
+                self._release(session, booking)
+                booking.status, booking.updated_at = "cancelled", now
         if saved is not None:
             context.plans.remember(saved)
         return self.public(booking)
@@ -164,6 +168,7 @@ class Bookings:
     def reschedule(self, tenant: str, pickup_id: str, new_slot: str, now: datetime) -> PickupPublic:
         """Move the pickup to another slot, atomically: if the new slot cannot take it, nothing changes (409).
 
+        A `displaced` pickup (a fleet change left it without a courier) is booked again this way.
         Decided under the lock, like `cancel`: the booking's current day and slot are those read in the
         writing transaction, after the booking row is locked.
         """
@@ -178,13 +183,16 @@ class Bookings:
         pickup = desk.pickup(rows, parcels)
         with context.store.write() as session:
             booking = self._locked_booking(session, tenant, pickup_id)
-            if booking.status != "booked":
+            if booking.status not in {"booked", "displaced"}:
                 raise ConflictError(f"pickup {pickup_id} is {booking.status}", code="pickup_not_booked")
-            self._check_open(booking, now)
+            on_route = booking.status == "booked"
+            if on_route:
+                self._check_open(booking, now)
             days = sorted({booking.day, day})  # a fixed order, so two reschedules never wait on each other
             locked = {d: context.plans.lock(session, d) for d in days}
             plans = {d: held.plan for d, held in locked.items()}
-            plans[booking.day] = desk.planner.remove(plans[booking.day], pickup_id)
+            if on_route:
+                plans[booking.day] = desk.planner.remove(plans[booking.day], pickup_id)
             (option,) = desk.planner.options(plans[day], pickup, [window])
             if option is None:
                 raise ConflictError(f"slot {new_slot} can no longer be served at this address")
@@ -197,7 +205,7 @@ class Bookings:
                 booking.center_id, booking.processing_date, booking.haul_m = place.center.id, place.day, place.haul_m
                 booking.origin_id = desk.origins[desk.nearest_depot(rows)]
             booking.day, booking.slot_start_s, booking.slot_end_s = day, window.start_s, window.end_s
-            booking.updated_at = now
+            booking.status, booking.updated_at = "booked", now
         for each in saved:
             context.plans.remember(each)
         return self.public(booking, plans[day])

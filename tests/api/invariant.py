@@ -2,18 +2,22 @@
 
 every `booked` pickup is in exactly one route of its day, in its current slot; no other pickup (cancelled,
 displaced, moved to another day, unknown) is in any route; every day plan passes the independent validator.
+Every center-day count is exactly the returns that hold it (booked or displaced pickups, drop-offs),
+and within the center-day's capacity.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 
 from sqlalchemy import select
 
 from api.day_plans import DayPlans
 from api.jobs import booked_requests
 from api.services import Service
-from api.store import BookingRow, DayPlanRow
+from api.store import BookingRow, CenterDayRow, DayPlanRow, DropOffRow
+from optimizer.assignment.center_days import TOTAL
 from optimizer.domain import TimeWindow
 from optimizer.live import plan_problem, plan_result
 from optimizer.routing import validate
@@ -47,4 +51,34 @@ def violations(service: Service) -> list[str]:
         if stops and len(requests) == len(stops):
             problem = plan_problem(service.desk.planner, plan, requests)
             found += [f"{day}: {problem}" for problem in validate(problem, plan_result(problem, plan))]
+    return found
+
+
+def center_day_violations(service: Service) -> list[str]:
+    """Center-day counts that differ from the returns holding them, or exceed the capacity."""
+    capacity = service.centers.capacity
+    centers = {center.id: center for center in capacity.centers}
+    with service.store.read() as session:
+        counted = {
+            (row.center_id, row.day, row.category): row.used
+            for row in session.execute(select(CenterDayRow).where(CenterDayRow.region == service.region)).scalars()
+        }
+        holding = BookingRow.status.in_(("booked", "displaced"))
+        pickups = session.execute(select(BookingRow).where(holding)).scalars().all()
+        dropoffs = session.execute(select(DropOffRow)).scalars().all()
+    held: Counter[tuple[str, date, str]] = Counter()
+    places = [(r.center_id, r.processing_date, r.category) for r in pickups]
+    places += [(r.center_id, r.processing_date, r.category) for r in dropoffs]
+    for center_id, day, category in places:
+        if center_id is not None and day is not None:
+            held[center_id, day, category] += 1
+            held[center_id, day, TOTAL] += 1
+    found = [
+        f"{key}: counted {counted.get(key, 0)}, held by {n}" for key, n in held.items() if counted.get(key, 0) != n
+    ]
+    found += [f"{key}: counted {n}, held by none" for key, n in counted.items() if n and key not in held]
+    for (center_id, day, category), n in counted.items():
+        limit = capacity.limit(centers[center_id], category, day)
+        if limit is not None and n > limit:
+            found.append(f"{center_id} {day} {category}: {n} over the capacity {limit}")
     return found

@@ -1,8 +1,9 @@
 """The booking invariant holds after every step of any interleaving of the ways the state changes.
 
 A stateful property test (hypothesis) books, cancels, reschedules, re-plans on request and in the
-background, and changes the fleet, in any order, on SQLite and on PostgreSQL, and checks the
-invariant (`tests/api/invariant.py`) from what is stored after every step.
+background, changes the fleet, registers drop-offs and re-assigns returns to centers, in any order,
+on SQLite and on PostgreSQL, and checks the invariants (`tests/api/invariant.py`) from what is stored
+after every step.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 from api import jobs
 from api.errors import ConflictError
-from api.schemas import LatLon, ParcelIn, PickupCreate, PlanCreate
+from api.schemas import DropOffCreate, LatLon, ParcelIn, PickupCreate, PlanCreate, QuoteCreate
 from api.services import Service
 from api.store import Store
 from optimizer.errors import ValidationError
 from tests.api.api_client import settings as service_settings, slot, tomorrow
-from tests.api.invariant import violations
+from tests.api.invariant import center_day_violations, violations
 from tests.conftest import POSTGRES_URL, reset_postgres
 
 ADDRESSES = [(31.2304, 121.4737), (31.2331, 121.4790), (31.2352, 121.4712), (31.2280, 121.4768), (31.2371, 121.4751)]
@@ -32,6 +33,8 @@ HOURS = (9, 11, 13, 15, 17, 19)
 STEPS = int(os.environ.get("BACKHAUL_STATEFUL_STEPS", "15"))
 RUNS = int(os.environ.get("BACKHAUL_STATEFUL_RUNS", "20"))
 _databases = itertools.count()
+SMALL_CENTERS = '{"default": {"C1": 2, "C2": 3, "C3": 2}}'
+"""Centers that fill up within a run, so reservations overflow to other centers and days, and run out."""
 
 
 def _fresh_database(kind: str, folder: Path) -> str:
@@ -57,7 +60,13 @@ def _machine(kind: str, folder: Path) -> type[RuleBasedStateMachine]:
             self.service = self._service(per_depot=1)
 
         def _service(self, per_depot: int) -> Service:
-            config = service_settings(self.url, couriers_per_depot=per_depot, background_plan_time_limit_s=0.5)
+            config = service_settings(
+                self.url,
+                couriers_per_depot=per_depot,
+                background_plan_time_limit_s=0.5,
+                center_capacity=SMALL_CENTERS,
+                processing_horizon_days=2,
+            )
             return Service(config, self.store, run_job=self.started.append)
 
         def _run_started(self) -> None:
@@ -126,9 +135,36 @@ def _machine(kind: str, folder: Path) -> type[RuleBasedStateMachine]:
             self.service = self._service(per_depot)
             self.service.fleet.reconcile(self.now)
 
+        @rule(address=st.sampled_from(ADDRESSES), point=st.integers(0, 2))
+        def register_a_dropoff(self, address: tuple[float, float], point: int) -> None:
+            quote = self.service.quotes.quote(
+                "platform",
+                QuoteCreate(
+                    origin=LatLon(lat=address[0], lon=address[1]),
+                    parcels=[ParcelIn(weight_g=900, volume_cm3=4000)],
+                    category="apparel",
+                    reason="size_or_fit",
+                    merchant_id="m-1",
+                ),
+                self.now,
+            )
+            points = [o.point_id for o in quote.options if o.method == "drop_off" and o.point_id]
+            with contextlib.suppress(ConflictError):  # no center with room: nothing changed
+                body = DropOffCreate(quote_id=quote.quote_id, point_id=points[point % len(points)])
+                self.service.dropoffs.register("platform", body, None, self.now)
+
+        @rule()
+        def reassign(self) -> None:
+            done = self.service.centers.reassign(self.now)
+            assert done.cost_after_cents <= done.cost_before_cents
+
         @invariant()
         def every_booked_pickup_is_in_exactly_one_route_in_its_slot(self) -> None:
             assert violations(self.service) == []
+
+        @invariant()
+        def every_center_day_count_is_its_returns_and_within_capacity(self) -> None:
+            assert center_day_violations(self.service) == []
 
     return Bookings
 

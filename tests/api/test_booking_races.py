@@ -5,6 +5,7 @@ Each one checks the booking invariant (`tests/api/invariant.py`) from what is st
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -132,6 +133,25 @@ def test_shrinking_the_fleet_reinserts_or_reports_every_displaced_booking(databa
     assert all(state in {"booked", "displaced"} for state in states.values())
     assert len(displaced) < len(booked), "the fleet that is left takes what it can"
     assert small.fleet.reconcile(now) == [], "a second start finds nothing to move"
+    store.dispose()
+
+
+def test_a_displaced_pickup_can_be_rebooked_or_cancelled(database_url: str) -> None:
+    """The docs promised a displaced pickup a new slot; reschedule refused every pickup not `booked`."""
+    store = Store(database_url)
+    store.migrate()
+    now = datetime.now(UTC)
+    large = Service(service_settings(database_url, couriers_per_depot=3), store)
+    for k in range(24):
+        with contextlib.suppress(ConflictError):
+            _book(large, hour=11, lat=31.2290 + k * 0.0002)
+    small = Service(service_settings(database_url, couriers_per_depot=1), store)
+    first, second = small.fleet.reconcile(now)[:2]
+    moved = small.bookings.reschedule("platform", first, slot(15, tomorrow() + timedelta(days=1)), now)
+    assert moved.status == "booked"
+    assert moved.courier_id is not None
+    assert small.bookings.cancel("platform", second, now).status == "cancelled"
+    assert violations(small) == []
     store.dispose()
 
 
