@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from api.errors import ConflictError, NotFoundError
+from api.errors import ConflictError
 from api.schemas import ParcelIn, PayerShare, PickupCreate, PickupPublic, TimelineEvent
 from api.services.centers import CenterReservations
-from api.services.context import ServiceContext, utc
+from api.services.context import ServiceContext, owned, utc
 from api.services.idempotency import Idempotency, Recorder, StoredResponse
 from api.services.quotes import Quotes
 from api.store import BookingRow
@@ -82,16 +82,13 @@ class Bookings:
             saved = context.plans.save(session, locked, desk.planner.insert(locked.plan, booking_id, pickup, option))
             place = self.centers.reserve(session, depot, request["category"], weight, day)
             amount = quoted if quoted is not None else policy.pickup_fee_cents + option.marginal_cost_cents
-            payers = self.quotes.payers(amount, request["merchant_id"], request["reason"], request["insured"])
             booking = BookingRow(
                 id=booking_id,
                 tenant=tenant,
                 return_id=return_id,
                 processing_date=place.day,
                 origin_id=desk.origins[depot],
-                amount_cents=amount,
-                currency=policy.currency,
-                payers=[p.model_dump() for p in payers],
+                **self.quotes.charge(request, amount),
                 region=context.region,
                 day=day,
                 slot_start_s=window.start_s,
@@ -115,23 +112,10 @@ class Bookings:
         context.plans.remember(saved)
         return response
 
-    def _booking(self, tenant: str, pickup_id: str) -> BookingRow:
-        with self.context.store.read() as session:
-            row = session.get(BookingRow, pickup_id)
-        if row is None or row.tenant != tenant:
-            raise NotFoundError(f"no pickup {pickup_id}")
-        return row
-
     def get(self, tenant: str, pickup_id: str) -> PickupPublic:
         """The tenant's pickup with its timeline (404 for another tenant's)."""
-        return self.public(self._booking(tenant, pickup_id))
-
-    def _locked_booking(self, session: Session, tenant: str, pickup_id: str) -> BookingRow:
-        """The booking row, read again and locked inside the writing transaction (404 for another tenant's)."""
-        row = session.get(BookingRow, pickup_id, with_for_update=True, populate_existing=True)
-        if row is None or row.tenant != tenant:
-            raise NotFoundError(f"no pickup {pickup_id}")
-        return row
+        with self.context.store.read() as session:
+            return self.public(owned(session, BookingRow, pickup_id, tenant))
 
     def _check_open(self, row: BookingRow, now: datetime) -> None:
         """A pickup whose slot has passed its cut-off can no longer be changed: the courier may be on the way."""
@@ -151,7 +135,7 @@ class Bookings:
         context = self.context
         saved = None
         with context.store.write() as session:
-            booking = self._locked_booking(session, tenant, pickup_id)
+            booking = owned(session, BookingRow, pickup_id, tenant, lock=True)
             if booking.status == "booked":
                 self._check_open(booking, now)
                 locked = context.plans.lock(session, booking.day)
@@ -173,7 +157,8 @@ class Bookings:
         writing transaction, after the booking row is locked.
         """
         context, desk = self.context, self.desk
-        row = self._booking(tenant, pickup_id)
+        with context.store.read() as session:
+            row = owned(session, BookingRow, pickup_id, tenant)
         day, window = desk.parse_slot(new_slot)
         context.check_day(day, now, "slot_id")
         if not desk.is_open(day, window, now):
@@ -182,7 +167,7 @@ class Bookings:
         rows = desk.located(Location(row.lat, row.lon))  # the address never changes
         pickup = desk.pickup(rows, parcels)
         with context.store.write() as session:
-            booking = self._locked_booking(session, tenant, pickup_id)
+            booking = owned(session, BookingRow, pickup_id, tenant, lock=True)
             if booking.status not in {"booked", "displaced"}:
                 raise ConflictError(f"pickup {pickup_id} is {booking.status}", code="pickup_not_booked")
             on_route = booking.status == "booked"

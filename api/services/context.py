@@ -8,12 +8,15 @@ from __future__ import annotations
 import functools
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
 
 from api.config import Settings
 from api.day_plans import DayPlans
+from api.errors import NotFoundError
 from api.schemas import LatLon, ParcelIn
-from api.store import Store
+from api.store import BookingRow, DropOffRow, Store
 from optimizer.domain import Location, Parcel
 from optimizer.errors import ValidationError
 from optimizer.geo.region import Region, load_region
@@ -26,6 +29,17 @@ from optimizer.quoting import ReturnsDesk
 def _region(name: str, regions_dir: Path) -> Region:
     """A region loaded once per process: every service of this worker shares its road graph."""
     return load_region(name, regions_dir=regions_dir)
+
+
+Row = TypeVar("Row", BookingRow, DropOffRow)
+
+
+def owned(session: Session, model: type[Row], row_id: str, tenant: str, *, lock: bool = False) -> Row:
+    """The tenant's pickup or drop-off (read again and locked with `lock`); 404 for a missing or another tenant's."""
+    row = session.get(model, row_id, with_for_update=lock, populate_existing=lock)
+    if row is None or row.tenant != tenant:
+        raise NotFoundError(f"no {'pickup' if model is BookingRow else 'drop-off'} {row_id}")
+    return row
 
 
 def utc(moment: datetime) -> datetime:

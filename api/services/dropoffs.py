@@ -9,10 +9,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from api.errors import NotFoundError
 from api.schemas import DropOffCreate, DropOffPublic, PayerShare
 from api.services.centers import CenterReservations
-from api.services.context import ServiceContext, utc
+from api.services.context import ServiceContext, owned, utc
 from api.services.idempotency import Idempotency, Recorder, StoredResponse
 from api.services.quotes import DROP_OFF_COLLECTED_AT_S, Quotes
 from api.store import DropOffRow
@@ -45,8 +44,6 @@ class DropOffs:
             raise ValidationError("point_id", f"{body.point_id} is not a drop-off point this quote offered")
         fields = quote["request"]
         weight = sum(p["weight_g"] * p.get("count", 1) for p in fields["parcels"])
-        policy = desk.policies.for_merchant(fields["merchant_id"])
-        payers = self.quotes.payers(amount, fields["merchant_id"], fields["reason"], fields["insured"])
         return_id = "rt_" + uuid.uuid4().hex[:20]
         today = context.today(now)
         with context.store.write() as session:
@@ -64,9 +61,7 @@ class DropOffs:
                 center_id=place.center.id,
                 processing_date=place.day,
                 haul_m=place.haul_m,
-                amount_cents=int(amount),
-                currency=policy.currency,
-                payers=[p.model_dump() for p in payers],
+                **self.quotes.charge(fields, amount),
                 created_at=now,
             )
             session.add(row)
@@ -77,10 +72,7 @@ class DropOffs:
     def get(self, tenant: str, return_id: str) -> DropOffPublic:
         """The tenant's drop-off registration (404 for another tenant's)."""
         with self.context.store.read() as session:
-            row = session.get(DropOffRow, return_id)
-        if row is None or row.tenant != tenant:
-            raise NotFoundError(f"no drop-off {return_id}")
-        return self.public(row)
+            return self.public(owned(session, DropOffRow, return_id, tenant))
 
     def public(self, row: DropOffRow) -> DropOffPublic:
         """The registration as the API shows it, with its center-day and estimates."""

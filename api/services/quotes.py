@@ -119,6 +119,17 @@ class Quotes:
         shares = self.desk.policies.for_merchant(merchant_id).split(amount, reason=reason, insured=insured)
         return [PayerShare(payer=p.value, amount_cents=a) for p, a in shares]
 
+    def charge(self, request: dict[str, Any], amount: int) -> dict[str, Any]:
+        """The stored price of a return registered from `request` (a quote's fields): amount, currency, payers."""
+        return {
+            "amount_cents": int(amount),
+            "currency": self.desk.policies.for_merchant(request["merchant_id"]).currency,
+            "payers": [
+                p.model_dump()
+                for p in self.payers(amount, request["merchant_id"], request["reason"], request["insured"])
+            ],
+        }
+
     def use(self, session: Session, quote_id: str, return_id: str) -> None:
         """Mark the quote used by `return_id`, in the caller's transaction: a quote is used once (409)."""
         try:

@@ -26,11 +26,32 @@ ROUNDS = 12
 
 
 @pytest.fixture
-def service(database_url: str) -> Iterator[Service]:
+def store(database_url: str) -> Iterator[Store]:
     store = Store(database_url)
     store.migrate()
-    yield Service(service_settings(database_url, couriers_per_depot=2), store)
+    yield store
     store.dispose()
+
+
+def service_on(store: Store, started: list[str] | None = None, **settings: object) -> Service:
+    """A service on the shared store; plan jobs it starts are only noted in `started`."""
+    run_job = started.append if started is not None else None
+    options = {"couriers_per_depot": 2, **settings}
+    return Service(service_settings(store.url, **options), store, run_job=run_job)
+
+
+@pytest.fixture
+def service(store: Store) -> Service:
+    return service_on(store)
+
+
+def shrunk(store: Store, hour: Callable[[int], int]) -> tuple[Service, list[str]]:
+    """24 pickups booked (those that fit) with 3 couriers per depot; then the same store with 1."""
+    large, booked = service_on(store, couriers_per_depot=3), []
+    for k in range(24):
+        with contextlib.suppress(ConflictError):
+            booked.append(_book(large, hour=hour(k), lat=31.2290 + k * 0.0002))
+    return service_on(store, couriers_per_depot=1), booked
 
 
 def _book(service: Service, hour: int = 11, day_offset: int = 0, lat: float = 31.2304) -> str:
@@ -83,11 +104,9 @@ def test_a_reschedule_racing_a_cancel_leaves_no_cancelled_pickup_on_a_route(serv
     assert violations(service) == []
 
 
-def test_a_plan_job_never_undoes_a_reschedule_within_the_day(database_url: str) -> None:
-    store = Store(database_url)
-    store.migrate()
+def test_a_plan_job_never_undoes_a_reschedule_within_the_day(store: Store) -> None:
     started: list[str] = []
-    service = Service(service_settings(database_url, couriers_per_depot=2), store, run_job=started.append)
+    service = service_on(store, started)
     now = datetime.now(UTC)
     pickups = [_book(service, hour=11, lat=31.2304 + k * 0.0003) for k in range(4)]
     service.plan_jobs.create("platform", PlanCreate(date=tomorrow(), time_limit_s=0.5), now)
@@ -99,7 +118,6 @@ def test_a_plan_job_never_undoes_a_reschedule_within_the_day(database_url: str) 
     shown = service.bookings.get("platform", pickups[0])
     assert shown.slot_id == moved.slot_id == slot(17)
     assert shown.courier_id is not None
-    store.dispose()
 
 
 def test_cancel_and_reschedule_respect_the_current_slots_cut_off(service: Service) -> None:
@@ -114,18 +132,9 @@ def test_cancel_and_reschedule_respect_the_current_slots_cut_off(service: Servic
     assert violations(service) == []
 
 
-def test_shrinking_the_fleet_reinserts_or_reports_every_displaced_booking(database_url: str) -> None:
-    store = Store(database_url)
-    store.migrate()
+def test_shrinking_the_fleet_reinserts_or_reports_every_displaced_booking(store: Store) -> None:
     now = datetime.now(UTC)
-    large = Service(service_settings(database_url, couriers_per_depot=3), store)
-    booked = []
-    for k in range(24):
-        try:
-            booked.append(_book(large, hour=9 + 2 * (k % 6), lat=31.2290 + k * 0.0002))
-        except ConflictError:
-            continue
-    small = Service(service_settings(database_url, couriers_per_depot=1), store)
+    small, booked = shrunk(store, lambda k: 9 + 2 * (k % 6))
     displaced = small.fleet.reconcile(now)
     assert violations(small) == [], "every booking is on a route of the new fleet, or displaced"
     states = {pickup: small.bookings.get("platform", pickup).status for pickup in booked}
@@ -133,33 +142,23 @@ def test_shrinking_the_fleet_reinserts_or_reports_every_displaced_booking(databa
     assert all(state in {"booked", "displaced"} for state in states.values())
     assert len(displaced) < len(booked), "the fleet that is left takes what it can"
     assert small.fleet.reconcile(now) == [], "a second start finds nothing to move"
-    store.dispose()
 
 
-def test_a_displaced_pickup_can_be_rebooked_or_cancelled(database_url: str) -> None:
+def test_a_displaced_pickup_can_be_rebooked_or_cancelled(store: Store) -> None:
     """The docs promised a displaced pickup a new slot; reschedule refused every pickup not `booked`."""
-    store = Store(database_url)
-    store.migrate()
     now = datetime.now(UTC)
-    large = Service(service_settings(database_url, couriers_per_depot=3), store)
-    for k in range(24):
-        with contextlib.suppress(ConflictError):
-            _book(large, hour=11, lat=31.2290 + k * 0.0002)
-    small = Service(service_settings(database_url, couriers_per_depot=1), store)
+    small, _ = shrunk(store, lambda _k: 11)
     first, second = small.fleet.reconcile(now)[:2]
     moved = small.bookings.reschedule("platform", first, slot(15, tomorrow() + timedelta(days=1)), now)
     assert moved.status == "booked"
     assert moved.courier_id is not None
     assert small.bookings.cancel("platform", second, now).status == "cancelled"
     assert violations(small) == []
-    store.dispose()
 
 
-def test_the_background_replan_queues_nothing_when_nothing_changed(database_url: str) -> None:
-    store = Store(database_url)
-    store.migrate()
+def test_the_background_replan_queues_nothing_when_nothing_changed(store: Store) -> None:
     started: list[str] = []
-    service = Service(service_settings(database_url, background_plan_time_limit_s=0.5), store, run_job=started.append)
+    service = service_on(store, started, couriers_per_depot=1, background_plan_time_limit_s=0.5)
     now = datetime.now(UTC)
     for k in range(3):
         _book(service, hour=9 + 4 * k, lat=31.2300 + k * 0.0004)
@@ -172,24 +171,20 @@ def test_the_background_replan_queues_nothing_when_nothing_changed(database_url:
     assert rounds[0] == 1, "the changed day is re-planned"
     assert rounds[-2:] == [0, 0], "a day nobody changed is not re-planned again and again"
     assert violations(service) == []
-    store.dispose()
 
 
-def test_a_replan_prepared_before_a_fleet_change_is_superseded_not_applied(database_url: str) -> None:
+def test_a_replan_prepared_before_a_fleet_change_is_superseded_not_applied(store: Store) -> None:
     """Found by the stateful test: a plan searched for the old fleet must not bring its couriers back."""
-    store = Store(database_url)
-    store.migrate()
     started: list[str] = []
-    service = Service(service_settings(database_url, couriers_per_depot=2), store, run_job=started.append)
+    service = service_on(store, started)
     now = datetime.now(UTC)
     pickup = _book(service, hour=11)
     job, _ = service.plan_jobs.create("ops", PlanCreate(date=tomorrow(), time_limit_s=0.5), now)
     prepared = jobs.prepare_plan(service, started.pop())
     assert prepared is not None
-    smaller = Service(service_settings(database_url, couriers_per_depot=1), store, run_job=started.append)
+    smaller = service_on(store, started, couriers_per_depot=1)
     smaller.fleet.reconcile(now)
     jobs.apply_plan(smaller, prepared)
     assert smaller.plan_jobs.get(job.id, now).status == "superseded"
     assert violations(smaller) == []
     assert smaller.bookings.get("platform", pickup).courier_id in set(smaller.current_plan(tomorrow()).routes)
-    store.dispose()
