@@ -36,6 +36,9 @@ def serve(
 
     from api.config import Settings
     from api.store import Store
+    from optimizer.assignment.center_days import CenterCapacity
+    from optimizer.errors import BackhaulError
+    from optimizer.geo.region import load_region
 
     errors = error_console()
     if dev and not _is_loopback(host):
@@ -48,6 +51,11 @@ def serve(
         fail(errors, str(error))
     if not settings.tenants_by_key and not (dev or settings.dev):
         fail(errors, "BACKHAUL_API_KEYS is not set: refusing to serve every caller; set keys, or --dev on loopback")
+    try:  # what depends on the region is checked once here, not by every worker as it fails to start
+        region = load_region(settings.region, regions_dir=settings.regions_dir)
+        CenterCapacity(region.sites.centers, settings.capacity_overrides())
+    except BackhaulError as error:
+        fail(errors, f"bad setting: {error}")
     try:
         Store(settings.database_url).migrate()  # once, before the workers start
     except SQLAlchemyError as error:

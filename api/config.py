@@ -17,6 +17,11 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from optimizer.assignment.center_days import (
+    DEFAULT_DELAY_CENTS_PER_DAY,
+    DEFAULT_HOLD_CENTS_PER_DAY,
+    DEFAULT_HORIZON_DAYS,
+)
 from optimizer.domain import Load, SlotGrid, TimeWindow
 from optimizer.fleet import FleetSpec, VehicleType
 from optimizer.geo import DEFAULT_CACHE_DIR, DEFAULT_REGIONS_DIR
@@ -85,9 +90,11 @@ class Settings(BaseSettings):
     center_capacity: str = ""
     """JSON overrides of the region's center capacities per processing day:
     `{"default": {"C1": 500, "C1/apparel": 200}, "2026-11-11": {"C1": 900}}` (a date's own wins)."""
-    delay_cents_per_day: int = Field(300, ge=0, le=10**6)
+    delay_cents_per_day: int = Field(DEFAULT_DELAY_CENTS_PER_DAY, ge=0, le=10**6)
     """What one day of waiting before processing costs per return (storage, later refund, value lost)."""
-    processing_horizon_days: int = Field(14, ge=0, le=60)
+    hold_cents_per_day: int = Field(DEFAULT_HOLD_CENTS_PER_DAY, ge=0, le=10**6)
+    """Added to the delay cost when deciding: what a later day's place is worth to the returns to come."""
+    processing_horizon_days: int = Field(DEFAULT_HORIZON_DAYS, ge=0, le=60)
     """How many days after its earliest a return may wait for a center with room."""
 
     background_plan_every_s: float = Field(600.0, ge=0)
@@ -187,6 +194,11 @@ class Settings(BaseSettings):
         """The slot grid, cut-off and green threshold these settings describe."""
         grid = SlotGrid(self.slot_opens_s, self.slot_closes_s, self.slot_length_s)
         return SlotPolicy(grid, cutoff_s=self.cutoff_s, green_added_s=self.green_added_s)
+
+    @property
+    def wait_cents_per_day(self) -> int:
+        """The price of a day's wait when choosing a center-day: the delay cost plus the hold."""
+        return self.delay_cents_per_day + self.hold_cents_per_day
 
     def capacity_overrides(self) -> dict[date | None, dict[str, int]]:
         """`BACKHAUL_CENTER_CAPACITY` as {date or None: {"C1" or "C1/category": returns}}."""

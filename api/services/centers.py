@@ -26,6 +26,7 @@ from api.services.context import ServiceContext, utc
 from api.store import BookingRow, CenterDayRow, DropOffRow
 from optimizer.assignment import AssignmentProblem, ReturnBatch, assign
 from optimizer.assignment.center_days import (
+    PROCESSING_LAG_DAYS,
     TOTAL,
     CenterCapacity,
     CenterDayOption,
@@ -34,8 +35,6 @@ from optimizer.assignment.center_days import (
 )
 from optimizer.assignment.result import cost_of
 
-PROCESSING_LAG_DAYS = 1
-"""A return collected on day D (pickup or drop-off point) travels overnight: processed from D + 1."""
 INSPECTION_AT_S = 12 * 3600
 """Returns are inspected by midday (local time) of their processing day."""
 REFUND_AFTER = timedelta(days=1)
@@ -96,7 +95,7 @@ class CenterReservations:
             weight_g,
             first,
             settings.processing_horizon_days,
-            settings.delay_cents_per_day,
+            settings.wait_cents_per_day,
         )
 
     def estimates(self, center_id: str | None, day: date | None, haul_m: int, leaves: datetime) -> dict[str, Any]:
@@ -229,11 +228,13 @@ class CenterReservations:
     def reassign(self, now: datetime) -> Reassignment:
         """Re-place every return not yet dispatched by the min-cost flow over center-days, if that saves money.
 
-        Decided under the lock: the movable returns are locked, then every center-day row from
-        tomorrow on is created if missing and locked (in key order), in the transaction that moves
-        them. Dispatched returns (their collection day's line haul left) stay where they are and
-        keep their places. The new placement is applied only if it costs less in all; then only the
-        returns whose center or day changes move, and the counts follow them.
+        The flow decides with a day's wait priced at the delay cost plus the hold; whether it saves
+        money is counted at the delay cost alone (what the operator pays). Decided under the lock:
+        the movable returns are locked, then every center-day row from tomorrow on is created if
+        missing and locked (in key order), in the transaction that moves them. Dispatched returns
+        (their collection day's line haul left) stay where they are and keep their places. The new
+        placement is applied only if it costs less in all; then only the returns whose center or day
+        changes move, and the counts follow them.
         """
         context, settings = self.context, self.context.settings
         with context.store.write() as session:
@@ -253,7 +254,15 @@ class CenterReservations:
                 np.array([self.problem.categories.index(m.row.category) for m in movable]),
                 np.array([m.weight_g for m in movable]),
             )
-            over_days, columns = center_day_problem(
+            decide, columns = center_day_problem(
+                replace(self.problem, returns=batch),
+                self.capacity,
+                first,
+                settings.processing_horizon_days,
+                settings.wait_cents_per_day,
+                used,
+            )
+            costs, _ = center_day_problem(  # the same columns, priced by the delay cost alone
                 replace(self.problem, returns=batch),
                 self.capacity,
                 first,
@@ -265,9 +274,10 @@ class CenterReservations:
             current = np.array([column_of.get((m.center_id, m.day), -1) for m in movable])
             if (current < 0).any():  # held where its earliest day does not allow: leave every return as it is
                 return Reassignment(len(movable), 0, 0, 0)
-            before = cost_of(over_days, current).total_cents
-            optimal = assign(over_days)
-            if optimal.unplaced or optimal.cost.total_cents >= before:
+            before = cost_of(costs, current).total_cents
+            optimal = assign(decide)
+            after = cost_of(costs, optimal.center_of).total_cents
+            if optimal.unplaced or after >= before:
                 return Reassignment(len(movable), 0, before, before)
             moved = 0
             for m, origin, column in zip(movable, origins, optimal.center_of.tolist(), strict=True):
@@ -282,7 +292,7 @@ class CenterReservations:
                 m.row.center_id, m.row.processing_date = center.id, day
                 m.row.haul_m = int(self.problem.line_haul_m[origin, self.problem.centers.index(center)])
                 moved += 1
-        return Reassignment(len(movable), moved, before, optimal.cost.total_cents)
+        return Reassignment(len(movable), moved, before, after)
 
     def _movable(self, session: Session) -> list[_Movable]:
         """The region's booked pickups and registered drop-offs that hold a center-day, locked."""

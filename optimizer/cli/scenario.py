@@ -53,7 +53,7 @@ def run(
     out: Out = Path("results/scenario"),
     cache_dir: CacheDir = DEFAULT_CACHE_DIR,
 ) -> None:
-    """Simulate the day with Backhaul and with today's practice; write kpis.json and report.html."""
+    """Simulate the days with Backhaul and with today's practice; write kpis.json and report.html."""
     from optimizer.scenario.kpis import KPI_ROWS
     from optimizer.scenario.report import format_kpi, write_run
 
@@ -71,7 +71,7 @@ def run(
     ]
     console.print(table(result.spec.name, ["KPI", "Backhaul", "today's practice"], rows))
     console.print(
-        f"saved per return: {result.saved_per_return_pct:.1f} %; "
+        f"saved per processed return: {result.saved_per_processed_return_pct:.1f} %; "
         f"{out / 'kpis.json'} and {out / 'report.html'} written in {time.perf_counter() - started:.0f} s"
     )
 

@@ -165,6 +165,18 @@ def number_in(low: float, high: float) -> Callable[[object, str], float]:
     return convert
 
 
+def ints_in(low: int, high: int) -> Callable[[object, str], tuple[int, ...]]:
+    """A getter for a non-empty list of integers, each within [low, high]."""
+    each = int_in(low, high)
+
+    def convert(value: object, path: str) -> tuple[int, ...]:
+        if not isinstance(value, list) or not value:
+            raise ValidationError(path, f"must be a non-empty list of integers, got {kind(value)}")
+        return tuple(each(item, f"{path}[{i}]") for i, item in enumerate(value))
+
+    return convert
+
+
 def as_name(value: object, path: str) -> str:
     """A non-empty string."""
     if not isinstance(value, str) or not value:

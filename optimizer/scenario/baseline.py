@@ -1,32 +1,22 @@
-"""Today's practice on the same shoppers: fixed slot quotas, slot-order nearest-neighbour routes, nearest center."""
+"""Today's practice on the same shoppers: fixed slot quotas per zone, slot-order nearest-neighbour routes."""
 
 from __future__ import annotations
 
 import itertools
 import math
 
-from optimizer.assignment.baseline import nearest_center
 from optimizer.quoting import ReturnsDesk
-from optimizer.scenario.day import (
-    DayBookings,
-    Design,
-    Progress,
-    Shopper,
-    assignment_problem_of,
-    drop_off,
-    flows,
-    lonlat,
-)
-from optimizer.scenario.kpis import kpis_of
+from optimizer.scenario.day import Collection, DayBookings, Progress, Shopper, drop_off, lonlat
+from optimizer.scenario.kpis import Driven
 from optimizer.scenario.spec import ScenarioSpec
 from optimizer.timing import serve_in_order
 
 
-def todays_practice(spec: ScenarioSpec, desk: ReturnsDesk, shoppers: list[Shopper], progress: Progress) -> Design:
-    """Today's practice on the scenario's shoppers.
+def collect_as_today(spec: ScenarioSpec, desk: ReturnsDesk, shoppers: list[Shopper], progress: Progress) -> Collection:
+    """Today's practice on the day's shoppers (where the returns go next: `processing.NearestWithRoom`).
 
-    Today's practice: slots sold first come until a per-zone quota; each zone's couriers visit the
-    stops slot by slot, nearest neighbour first; every return to the nearest capable center.
+    Slots are sold first come until a per-zone quota; each zone's couriers visit the stops slot by
+    slot, nearest neighbour first.
     """
     grid = list(spec.slots.grid.slots)
     depots = desk.region.sites.depots
@@ -101,16 +91,4 @@ def todays_practice(spec: ScenarioSpec, desk: ReturnsDesk, shoppers: list[Shoppe
             routes.append([lonlat(depot.location)] + [lonlat(by_id[r].request.address) for r in sequence])
     drop_points = desk.region.sites.drop_off_points
     origin_of.update({rid: drop_points[i].id for rid, i in day.drop_offs.items()})
-    assignment = nearest_center(assignment_problem_of(desk, shoppers, origin_of))
-    kpis = kpis_of(
-        returns=len(shoppers),
-        **day.kpi_counts(),
-        in_slot=in_slot,
-        courier_cents=cents,
-        km=km,
-        co2_g=co2_g,
-        hours=hours,
-        vehicles=used,
-        result=assignment,
-    )
-    return Design("today's practice", kpis, routes, flows(desk, shoppers, origin_of, assignment))
+    return Collection(day, Driven(in_slot, cents, km, co2_g, hours, used), routes, origin_of)

@@ -1,4 +1,4 @@
-"""What both designs of a simulated day share: the shoppers, their bookings, where returns go, the drawing."""
+"""What both designs of a simulated day share: the shoppers, their bookings, where returns wait, the drawing."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from optimizer.assignment.from_region import assignment_problem
-from optimizer.assignment.problem import AssignmentProblem
-from optimizer.assignment.result import AssignmentResult
+from optimizer.assignment.problem import MAX_PENALTY_CENTS, AssignmentProblem
 from optimizer.domain import Location, Return, TimeWindow
+from optimizer.geo.region import Sites
 from optimizer.geo.road_matrix import PointRows
 from optimizer.quoting import ReturnsDesk
-from optimizer.scenario.kpis import Kpis
+from optimizer.scenario.kpis import CollectionFigures, Driven, Kpis
+from optimizer.scenario.processing import Batch
 
 Progress = Callable[[str, float], None]
 """Called with a stage name and the share of it done (0 to 1)."""
@@ -33,7 +34,7 @@ class Shopper:
 
 @dataclass(frozen=True)
 class Design:
-    """One design's day: what was booked and driven, where each return went, and its KPIs."""
+    """One design's run: its KPIs, and the busiest day's routes and flows to the centers for the map."""
 
     name: str
     kpis: Kpis
@@ -51,14 +52,28 @@ class DayBookings:
     """Return id -> drop-off point index."""
     unserved: list[str]
 
-    def kpi_counts(self) -> dict[str, int]:
-        """The day's counts as `kpis_of` takes them."""
-        return {
-            "wanted_pickup": self.wanted_pickup,
-            "booked": len(self.booked),
-            "drop_offs": len(self.drop_offs),
-            "unserved": len(self.unserved),
-        }
+
+@dataclass(frozen=True)
+class Collection:
+    """One design's collection day: its bookings, what the couriers drove, where each return waits."""
+
+    bookings: DayBookings
+    driven: Driven
+    routes: list[list[tuple[float, float]]]
+    origin_of: dict[str, str]
+    """Return id -> the depot or drop-off point it waits at for the line haul."""
+
+
+def added_up(collections: list[Collection], returns: int) -> CollectionFigures:
+    """The collection days' figures summed, as the KPIs take them."""
+    return CollectionFigures(
+        returns=returns,
+        wanted_pickup=sum(c.bookings.wanted_pickup for c in collections),
+        booked=sum(len(c.bookings.booked) for c in collections),
+        drop_offs=sum(len(c.bookings.drop_offs) for c in collections),
+        unserved=sum(len(c.bookings.unserved) for c in collections),
+        driven=sum((c.driven for c in collections), Driven()),
+    )
 
 
 def drop_off(day: DayBookings, shopper: Shopper) -> None:
@@ -70,25 +85,26 @@ def drop_off(day: DayBookings, shopper: Shopper) -> None:
 
 
 def assignment_problem_of(desk: ReturnsDesk, shoppers: list[Shopper], origin_of: dict[str, str]) -> AssignmentProblem:
-    """Every return that reached a consolidation point (depot or drop-off point), to assign to a center."""
+    """Every return that reached a consolidation point (depot or drop-off point), to send to a center.
+
+    No flat penalty: leaving a return unprocessed is priced out of reach, so a return stays
+    unprocessed only when no center-day can take it.
+    """
     items = [s.request.waiting_at(origin_of[s.request.id]) for s in shoppers if s.request.id in origin_of]
-    return assignment_problem(desk.region, items, source=desk.source)
+    return assignment_problem(desk.region, items, source=desk.source, unplaced_penalty_cents=MAX_PENALTY_CENTS)
 
 
-def flows(
-    desk: ReturnsDesk, shoppers: list[Shopper], origin_of: dict[str, str], result: AssignmentResult
-) -> list[tuple[tuple[float, float], tuple[float, float], int]]:
-    """(from, to, returns) per consolidation point and center, for the map."""
-    sites = {d.id: d.location for d in desk.region.sites.depots} | {
-        p.id: p.location for p in desk.region.sites.drop_off_points
-    }
-    centers = desk.region.sites.centers
-    placed = [s.request.id for s in shoppers if s.request.id in origin_of]
+def flows(sites: Sites, batch: Batch) -> list[tuple[tuple[float, float], tuple[float, float], int]]:
+    """(from, to, returns) per consolidation point and center of one day's returns, for the map."""
+    where = {d.id: d.location for d in sites.depots} | {p.id: p.location for p in sites.drop_off_points}
+    problem = batch.problem
+    where |= {c.id: c.location for c in problem.centers}
     counts = Counter(
-        (origin_of[rid], centers[int(c)].id) for rid, c in zip(placed, result.center_of.tolist(), strict=True) if c >= 0
+        (problem.origin_ids[int(o)], problem.centers[int(c)].id)
+        for o, c in zip(problem.returns.origin.tolist(), batch.center_of.tolist(), strict=True)
+        if c >= 0
     )
-    where = {c.id: c.location for c in centers}
-    return [(lonlat(sites[o]), lonlat(where[c]), n) for (o, c), n in sorted(counts.items())]
+    return [(lonlat(where[o]), lonlat(where[c]), n) for (o, c), n in sorted(counts.items())]
 
 
 def lonlat(location: Location) -> tuple[float, float]:

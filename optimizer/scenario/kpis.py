@@ -1,56 +1,83 @@
-"""The KPIs of one design's simulated day, typed; `to_json` is the `kpis.json` form."""
+"""The KPIs of one design's simulated days, typed; `to_json` is the `kpis.json` form."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from datetime import date, timedelta
 from typing import Any
 
-from optimizer.assignment.result import AssignmentResult, CenterUse
+import numpy as np
+
+from optimizer.assignment.center_days import PROCESSING_LAG_DAYS, TOTAL
+from optimizer.scenario.processing import Batch, Ledger
 
 
 @dataclass(frozen=True)
 class CostSplit:
-    """The day's cost by part, in cents (recovered value counts negative)."""
+    """The run's cost by part, in cents (recovered value counts negative)."""
 
     pickup: int
     line_haul: int
     processing: int
     recovered: int
-    unplaced_penalty: int
+    delay: int
+    """Days waited for a center with room after the earliest processing date, at the delay cost per day."""
     total: int
 
 
 @dataclass(frozen=True)
+class CenterDay:
+    """One center on one date (or summed over the run): what it could process and what it did."""
+
+    id: str
+    capacity: int
+    used: int
+
+
+@dataclass(frozen=True)
+class DayUse:
+    """One date of the run: returns collected, what each center processed, returns due and still waiting."""
+
+    date: str
+    returns: int
+    centers: tuple[CenterDay, ...]
+    backlog_end: int
+    """Returns whose earliest processing date has come and that are not processed at the end of the date."""
+
+
+@dataclass(frozen=True)
 class Kpis:
-    """What a planner compares between two designs of the same day."""
+    """What a planner compares between two designs of the same days."""
 
     returns: int
+    returns_processed: int
     pickups_requested: int
     pickups_booked: int
     drop_offs: int
     pickups_in_slot_pct: float
     cost_cents: CostSplit
     cost_per_return_cents: int
-    cost_per_return_excl_penalty_cents: int
-    cost_per_placed_return_cents: int
-    """Without unplaced penalties, per return actually processed: the honest comparison."""
+    cost_per_processed_return_cents: int
+    """Every cost of the run divided by the returns processed: the honest comparison."""
+    days_to_inspection_p50: int
+    days_to_inspection_p95: int
+    """From the day a return is collected to the day a center inspects it (nearest rank)."""
     courier_km: float
     courier_hours: float
     vehicles_used: int
     co2_kg: float
     unplaced_returns: int
     unplaced_reasons: Mapping[str, int]
-    centers: tuple[CenterUse, ...]
+    centers: tuple[CenterDay, ...]
+    """Each center summed over the processing dates of `days` (from the day after the first collection)."""
+    days: tuple[DayUse, ...]
 
     def to_json(self) -> dict[str, Any]:
         """The `kpis.json` form: plain dicts and lists."""
-        return {
-            **asdict(self),
-            "unplaced_reasons": dict(self.unplaced_reasons),
-            "centers": [{"id": c.id, "capacity": c.capacity, "used": c.used, "demand": c.demand} for c in self.centers],
-        }
+        return dict(json.loads(json.dumps(asdict(self))))
 
 
 @dataclass(frozen=True)
@@ -65,29 +92,26 @@ class KpiRow:
 
 KPI_ROWS: tuple[KpiRow, ...] = (
     KpiRow("returns", "returns", lambda k: k.returns, "{:,.0f}"),
-    KpiRow("cost per return (yuan)", "cost_per_return_cents", lambda k: k.cost_per_return_cents, "cents"),
-    KpiRow(
-        "  without unplaced penalties",
-        "cost_per_return_excl_penalty_cents",
-        lambda k: k.cost_per_return_excl_penalty_cents,
-        "cents",
-    ),
+    KpiRow("returns processed", "returns_processed", lambda k: k.returns_processed, "{:,.0f}"),
     KpiRow(
         "cost per processed return (yuan)",
-        "cost_per_placed_return_cents",
-        lambda k: k.cost_per_placed_return_cents,
+        "cost_per_processed_return_cents",
+        lambda k: k.cost_per_processed_return_cents,
         "cents",
     ),
+    KpiRow("cost per return (yuan)", "cost_per_return_cents", lambda k: k.cost_per_return_cents, "cents"),
     KpiRow("  pickup (couriers)", "cost_cents.pickup", lambda k: k.cost_cents.pickup, "cents_total"),
     KpiRow("  line haul", "cost_cents.line_haul", lambda k: k.cost_cents.line_haul, "cents_total"),
     KpiRow("  processing", "cost_cents.processing", lambda k: k.cost_cents.processing, "cents_total"),
     KpiRow("  recovered value", "cost_cents.recovered", lambda k: k.cost_cents.recovered, "cents_total"),
-    KpiRow("  unplaced penalty", "cost_cents.unplaced_penalty", lambda k: k.cost_cents.unplaced_penalty, "cents_total"),
+    KpiRow("  delay (waiting for a center)", "cost_cents.delay", lambda k: k.cost_cents.delay, "cents_total"),
+    KpiRow("days to inspection, median", "days_to_inspection_p50", lambda k: k.days_to_inspection_p50, "{:.0f}"),
+    KpiRow("days to inspection, 95th pct", "days_to_inspection_p95", lambda k: k.days_to_inspection_p95, "{:.0f}"),
     KpiRow("pickups requested", "pickups_requested", lambda k: k.pickups_requested, "{:,.0f}"),
     KpiRow("pickups booked", "pickups_booked", lambda k: k.pickups_booked, "{:,.0f}"),
     KpiRow("pickups served in their slot (%)", "pickups_in_slot_pct", lambda k: k.pickups_in_slot_pct, "{:.1f}"),
     KpiRow("drop-offs", "drop_offs", lambda k: k.drop_offs, "{:,.0f}"),
-    KpiRow("returns left unplaced", "unplaced_returns", lambda k: k.unplaced_returns, "{:,.0f}"),
+    KpiRow("returns not processed", "unplaced_returns", lambda k: k.unplaced_returns, "{:,.0f}"),
     KpiRow("courier km", "courier_km", lambda k: k.courier_km, "{:,.1f}"),
     KpiRow("courier hours", "courier_hours", lambda k: k.courier_hours, "{:,.1f}"),
     KpiRow("vehicles used", "vehicles_used", lambda k: k.vehicles_used, "{:,.0f}"),
@@ -96,49 +120,114 @@ KPI_ROWS: tuple[KpiRow, ...] = (
 """The KPI tables of the report, the console and comparisons, in order."""
 
 
+@dataclass(frozen=True)
+class Driven:
+    """What a design's couriers did: pickups served in their slot, cost, km, CO2, hours, vehicles."""
+
+    in_slot: int = 0
+    courier_cents: float = 0.0
+    km: float = 0.0
+    co2_g: float = 0.0
+    hours: float = 0.0
+    vehicles: int = 0
+
+    def __add__(self, other: Driven) -> Driven:
+        """Two days (or fleets) together."""
+        return Driven(*(getattr(self, f) + getattr(other, f) for f in Driven.__dataclass_fields__))
+
+
+@dataclass(frozen=True)
+class CollectionFigures:
+    """One design's collection days added up: bookings and what the couriers drove."""
+
+    returns: int
+    wanted_pickup: int
+    booked: int
+    drop_offs: int
+    unserved: int
+    driven: Driven
+
+
+def _percentile(values: np.ndarray[Any, Any], q: float) -> int:
+    return int(np.quantile(values, q, method="inverted_cdf")) if len(values) else 0
+
+
+def _days(
+    returns_by_date: Mapping[date, int], batches: Sequence[Batch], ledger: Ledger, last: date
+) -> tuple[DayUse, ...]:
+    """Every date from the first collection through `last`, with the centers' use and the backlog."""
+    first = min(returns_by_date)
+    days = []
+    for k in range((last - first).days + 1):
+        day = first + timedelta(days=k)
+        backlog = sum(sum(1 for d in b.day_of if d is None or d > day) for b in batches if b.first <= day)
+        centers = tuple(
+            CenterDay(c.id, ledger.capacity.limit(c, TOTAL, day) or 0, ledger.used[c.id, day, TOTAL])
+            for c in ledger.capacity.centers
+        )
+        days.append(DayUse(day.isoformat(), returns_by_date.get(day, 0), centers, backlog))
+    return tuple(days)
+
+
 def kpis_of(
-    *,
-    returns: int,
-    wanted_pickup: int,
-    booked: int,
-    drop_offs: int,
-    unserved: int,
-    in_slot: int,
-    courier_cents: float,
-    km: float,
-    co2_g: float,
-    hours: float,
-    vehicles: int,
-    result: AssignmentResult,
+    figures: CollectionFigures,
+    returns_by_date: Mapping[date, int],
+    batches: Sequence[Batch],
+    ledger: Ledger,
+    delay_cents_per_day: int,
+    through: date,
 ) -> Kpis:
-    """The KPIs from a design's counts, its courier figures and its assignment of returns to centers."""
-    cost = result.cost
-    total = courier_cents + cost.total_cents
-    placed = returns - result.unplaced_count - unserved
-    reasons = Counter(group.reason.value for group in result.unplaced for _ in group.indices)
-    reasons.update({"no_pickup_slot": unserved})
+    """The KPIs from a design's collection figures and where and when its returns were processed.
+
+    `days` runs from the first collection date through `through` (both designs show the same dates).
+    """
+    parts = np.zeros(3, dtype=np.int64)  # transport, processing, recovered
+    delay = 0
+    waited: list[int] = []
+    reasons = Counter({"no_pickup_slot": figures.unserved})
+    for batch in batches:
+        parts += [int(part.sum()) for part in batch.problem.cost_parts(batch.center_of)]
+        delay += int(batch.waits().sum()) * delay_cents_per_day
+        waited += [(d - batch.collected).days for d in batch.day_of if d is not None]
+        capable = np.asarray(batch.problem.terms.capable.any(axis=0))[batch.problem.returns.category]
+        left = batch.center_of < 0
+        reasons["no_capable_center"] += int((left & ~capable).sum())
+        reasons["no_center_room"] += int((left & capable).sum())
+    transport, processing, recovered = (int(part) for part in parts)
+    driven = figures.driven
+    total = driven.courier_cents + transport + processing - recovered + delay
+    done = len(waited)
+    days = _days(returns_by_date, batches, ledger, through)
+    opens = min(returns_by_date) + timedelta(days=PROCESSING_LAG_DAYS)
+    working = [d for d in days if date.fromisoformat(d.date) >= opens]
     return Kpis(
-        returns=returns,
-        pickups_requested=wanted_pickup,
-        pickups_booked=booked,
-        drop_offs=drop_offs,
-        pickups_in_slot_pct=round(100 * in_slot / booked, 2) if booked else 100.0,
+        returns=figures.returns,
+        returns_processed=done,
+        pickups_requested=figures.wanted_pickup,
+        pickups_booked=figures.booked,
+        drop_offs=figures.drop_offs,
+        pickups_in_slot_pct=round(100 * driven.in_slot / figures.booked, 2) if figures.booked else 100.0,
         cost_cents=CostSplit(
-            pickup=round(courier_cents),
-            line_haul=cost.transport_cents,
-            processing=cost.processing_cents,
-            recovered=-cost.recovered_cents,
-            unplaced_penalty=cost.unplaced_penalty_cents,
+            pickup=round(driven.courier_cents),
+            line_haul=transport,
+            processing=processing,
+            recovered=-recovered,
+            delay=delay,
             total=round(total),
         ),
-        cost_per_return_cents=round(total / returns) if returns else 0,
-        cost_per_return_excl_penalty_cents=round((total - cost.unplaced_penalty_cents) / returns) if returns else 0,
-        cost_per_placed_return_cents=round((total - cost.unplaced_penalty_cents) / placed) if placed else 0,
-        courier_km=round(km, 1),
-        courier_hours=round(hours, 2),
-        vehicles_used=vehicles,
-        co2_kg=round(co2_g / 1000, 1),
-        unplaced_returns=result.unplaced_count + unserved,
+        cost_per_return_cents=round(total / figures.returns) if figures.returns else 0,
+        cost_per_processed_return_cents=round(total / done) if done else 0,
+        days_to_inspection_p50=_percentile(np.array(waited), 0.5),
+        days_to_inspection_p95=_percentile(np.array(waited), 0.95),
+        courier_km=round(driven.km, 1),
+        courier_hours=round(driven.hours, 2),
+        vehicles_used=driven.vehicles,
+        co2_kg=round(driven.co2_g / 1000, 1),
+        unplaced_returns=figures.returns - done,
         unplaced_reasons=dict(sorted((k, v) for k, v in reasons.items() if v)),
-        centers=tuple(result.centers),
+        centers=tuple(
+            CenterDay(c.id, sum(d.centers[i].capacity for d in working), sum(d.centers[i].used for d in working))
+            for i, c in enumerate(ledger.capacity.centers)
+        ),
+        days=days,
     )

@@ -87,31 +87,32 @@ def map_png(result: ScenarioResult, design: Design) -> bytes:
 
 
 def charts_png(result: ScenarioResult) -> bytes:
-    """Cost per return split by part, both designs; center utilisation, both designs."""
+    """Cost per processed return split by part, both designs; returns processed and waiting per day."""
     figure, (costs, centers) = plt.subplots(1, 2, figsize=(12, 4.5))
     designs = (result.optimised, result.baseline)
     parts = [name for name in CostSplit.__dataclass_fields__ if name != "total"]
     bottom = np.zeros(2)
     below = np.zeros(2)
     for part in parts:
-        values = np.array([getattr(d.kpis.cost_cents, part) / d.kpis.returns / 100 for d in designs])
+        values = np.array([getattr(d.kpis.cost_cents, part) / max(1, d.kpis.returns_processed) / 100 for d in designs])
         base = np.where(values >= 0, bottom, below)
         costs.bar([d.name for d in designs], values, bottom=base, label=part.replace("_", " "))
         bottom += np.maximum(values, 0)
         below += np.minimum(values, 0)
     costs.axhline(0, color="black", linewidth=0.5)
-    costs.set_ylabel("yuan per return")
-    costs.set_title("Cost per return")
+    costs.set_ylabel("yuan per processed return")
+    costs.set_title("Cost per processed return")
     costs.legend(fontsize=8)
-    ids = [c.id for c in result.optimised.kpis.centers]
-    x = np.arange(len(ids))
-    for k, design in enumerate(designs):
-        util = [100 * c.demand / c.capacity if c.capacity else 0 for c in design.kpis.centers]
-        centers.bar(x + (k - 0.5) * 0.4, util, width=0.4, label=f"{design.name} (sent / capacity)")
-    centers.axhline(100, color="black", linewidth=0.7, linestyle="--")
-    centers.set_xticks(x, ids)
-    centers.set_ylabel("% of daily capacity")
-    centers.set_title("Processing centers")
+    dates = [d.date[5:] for d in result.optimised.kpis.days]
+    capacity = [sum(c.capacity for c in d.centers) for d in result.optimised.kpis.days]
+    centers.plot(dates, capacity, color="black", linestyle="--", linewidth=0.8, label="capacity")
+    for design in designs:
+        line = centers.plot(dates, [sum(c.used for c in d.centers) for d in design.kpis.days], label=f"{design.name}")
+        backlog = [d.backlog_end for d in design.kpis.days]
+        centers.plot(dates, backlog, color=line[0].get_color(), linestyle=":", label=f"{design.name}: backlog")
+    centers.set_ylabel("returns")
+    centers.set_title("Processed per day, and returns due but waiting")
+    centers.tick_params(axis="x", labelrotation=45, labelsize=7)
     centers.legend(fontsize=8)
     return _png(figure)
 
@@ -138,10 +139,16 @@ def report_html(result: ScenarioResult) -> str:
             f"<td>{format_kpi(theirs, row.style)}</td><td>{delta}</td></tr>"
         )
     centers = "".join(
-        f"<tr><td>{c.id}</td><td>{c.capacity:,}</td><td>{c.used:,}</td><td>{b.demand:,}</td></tr>"
+        f"<tr><td>{c.id}</td><td>{c.capacity:,}</td><td>{c.used:,}</td><td>{b.used:,}</td></tr>"
         for c, b in zip(mine_kpis.centers, base.centers, strict=True)
     )
-    title = html.escape(f"{result.spec.name}: {result.spec.region}, {result.spec.day}")
+    days = "".join(
+        f"<tr><td>{d.date}</td><td>{d.returns:,}</td><td>{sum(c.used for c in d.centers):,}</td>"
+        f"<td>{sum(c.used for c in b.centers):,}</td><td>{d.backlog_end:,}</td><td>{b.backlog_end:,}</td></tr>"
+        for d, b in zip(mine_kpis.days, base.days, strict=False)
+    )
+    span = f", {result.spec.days} days" if result.spec.days > 1 else ""
+    title = html.escape(f"{result.spec.name}: {result.spec.region}, {result.spec.day}{span}")
     co2 = ", ".join(f"{v.name} {v.co2_g_per_km:g} g" for v, _ in result.spec.fleet.types())
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
@@ -149,7 +156,8 @@ def report_html(result: ScenarioResult) -> str:
 </head><body>
 <h1>{title}</h1>
 <p>Seed {result.spec.seed}; simulated in {result.runtime_s:.0f} s. Backhaul saves
-<b>{result.saved_per_return_pct:.1f} %</b> per return against today's practice on the same shoppers.</p>
+<b>{result.saved_per_processed_return_pct:.1f} %</b> per processed return against today's practice on the same
+shoppers (nearest capable center with room, else the next-nearest, else the queue; same cost model).</p>
 <h2>KPIs</h2>
 <table id="kpis"><tr><th>KPI</th><th>Backhaul</th><th>today's practice</th><th>change</th></tr>
 {"".join(rows)}</table>
@@ -157,11 +165,16 @@ def report_html(result: ScenarioResult) -> str:
 {_img(map_png(result, result.optimised), "map: Backhaul routes and flows")}
 {_img(map_png(result, result.baseline), "map: today's practice routes and flows")}
 <h2>Charts</h2>
-{_img(charts_png(result), "cost per return and center utilisation")}
+{_img(charts_png(result), "cost per processed return and returns processed per day")}
+<h2>Days</h2>
+<table id="days"><tr><th>date</th><th>returns collected</th><th>processed (Backhaul)</th>
+<th>processed (today)</th><th>backlog at the end (Backhaul)</th><th>backlog at the end (today)</th></tr>
+{days}</table>
 <h2>Processing centers</h2>
-<table id="centers"><tr><th>center</th><th>capacity</th><th>used (Backhaul)</th><th>sent by the nearest rule</th></tr>
+<table id="centers"><tr><th>center</th><th>capacity over the dates</th><th>processed (Backhaul)</th>
+<th>processed (today)</th></tr>
 {centers}</table>
-<p>Unplaced returns (Backhaul): {html.escape(json.dumps(dict(mine_kpis.unplaced_reasons)))}.
+<p>Returns not processed (Backhaul): {html.escape(json.dumps(dict(mine_kpis.unplaced_reasons)))}.
 CO2 uses each vehicle type's grams per km ({html.escape(co2)}). Roads (c) OpenStreetMap contributors (ODbL).</p>
 </body></html>
 """
@@ -199,7 +212,7 @@ def write_comparison(results: Sequence[ScenarioResult], out: Path, stem: str = "
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    keys = ("cost_per_return_cents", "pickups_in_slot_pct", "courier_km", "co2_kg", "unplaced_returns")
+    keys = ("cost_per_processed_return_cents", "pickups_in_slot_pct", "courier_km", "co2_kg", "days_to_inspection_p95")
     charted = [kpi for kpi in KPI_ROWS if kpi.key in keys]
     figure, axes = plt.subplots(1, len(charted), figsize=(3.2 * len(charted), 3.5))
     for axis, kpi in zip(axes, charted, strict=True):

@@ -1,20 +1,22 @@
-"""Simulate a return day twice, with Backhaul and with today's practice.
+"""Simulate return days twice, with Backhaul and with today's practice, on the same shoppers.
 
-Simulate a return day twice: with Backhaul (priced slots, live insertion, re-optimised routes,
-optimal assignment) and with today's practice (fixed slot quotas, slot-order nearest-neighbour routes,
-nearest capable center), on the same shoppers, addresses and preferences.
+Backhaul: priced slots by live insertion, re-optimised routes, each evening's returns to center-days
+by the min-cost flow. Today's practice: fixed slot quotas per zone, slot-order nearest-neighbour
+routes, the nearest capable center with room (`processing.NearestWithRoom`). Day after day, each
+side's centers carry their own backlog; after the last day the queues are worked down.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from optimizer.assignment.solver import assign
+from optimizer.assignment.center_days import CenterCapacity
 from optimizer.demand import generate_returns
 from optimizer.domain import PickupRequest
 from optimizer.geo.region import Region, Sites, load_region
@@ -24,16 +26,19 @@ from optimizer.live import DayPlan, booked_request, plan_problem, plan_result
 from optimizer.policy import PolicyBook
 from optimizer.quoting import ReturnsDesk
 from optimizer.routing import RoutingProblem, RoutingResult, solve, validate
-from optimizer.scenario.baseline import todays_practice
+from optimizer.scenario.baseline import collect_as_today
 from optimizer.scenario.choice import book_with_backhaul
-from optimizer.scenario.day import Design, Progress, Shopper, assignment_problem_of, flows, lonlat
-from optimizer.scenario.kpis import kpis_of
+from optimizer.scenario.day import Collection, Design, Progress, Shopper, added_up, assignment_problem_of, flows, lonlat
+from optimizer.scenario.kpis import Driven, kpis_of
+from optimizer.scenario.processing import NearestWithRoom, OptimalProcessing
 from optimizer.scenario.spec import ScenarioSpec
+
+Collect = Callable[[ScenarioSpec, ReturnsDesk, list[Shopper], Progress], Collection]
 
 
 @dataclass(frozen=True)
 class ScenarioResult:
-    """Both designs of the scenario's day, on the same shoppers."""
+    """Both designs of the scenario's days, on the same shoppers."""
 
     spec: ScenarioSpec
     region: Region
@@ -42,42 +47,46 @@ class ScenarioResult:
     runtime_s: float
 
     @property
-    def saved_per_return_pct(self) -> float:
-        """How much less a return costs with Backhaul than with today's practice, in percent."""
-        mine, base = self.optimised.kpis.cost_per_return_cents, self.baseline.kpis.cost_per_return_cents
+    def saved_per_processed_return_pct(self) -> float:
+        """How much less a processed return costs with Backhaul than with today's practice, in percent."""
+        mine = self.optimised.kpis.cost_per_processed_return_cents
+        base = self.baseline.kpis.cost_per_processed_return_cents
         return round(100 * (1 - mine / base), 2) if base else 0.0
 
     def kpis(self) -> dict[str, Any]:
-        """The `kpis.json` document: the optimised design, with the baseline's beside it."""
+        """The `kpis.json` document: the optimised design, with the baseline's twins beside it."""
         base = self.baseline.kpis
         return {
             "scenario": self.spec.name,
             "region": self.spec.region,
             "date": self.spec.day.isoformat(),
+            "days_simulated": self.spec.days,
             "seed": self.spec.seed,
             **self.optimised.kpis.to_json(),
-            "baseline_cost_per_return_cents": base.cost_per_return_cents,
-            "saved_per_return_pct": self.saved_per_return_pct,
+            **{
+                f"baseline_{key}": getattr(base, key)
+                for key in (
+                    "cost_per_return_cents",
+                    "cost_per_processed_return_cents",
+                    "days_to_inspection_p50",
+                    "days_to_inspection_p95",
+                )
+            },
+            "baseline_days": base.to_json()["days"],
+            "saved_per_processed_return_pct": self.saved_per_processed_return_pct,
             "baseline": base.to_json(),
         }
 
 
 def _region(spec: ScenarioSpec) -> Region:
-    """The scenario's region with its center changes and line-haul tariff applied (same road graph)."""
+    """The scenario's region with its centers closed and added and its line-haul tariff (same road graph)."""
     region = load_region(spec.region)
     changes = spec.centers
     known = {c.id for c in region.sites.centers}
-    for center_id in (*changes.closed, *changes.capacity):
+    for center_id in changes.closed:
         if center_id not in known:
             raise ValueError(f"centers: no center {center_id!r} in {region.name} (known: {', '.join(sorted(known))})")
-    centers = (
-        tuple(
-            replace(c, capacity_per_day=changes.capacity.get(c.id, c.capacity_per_day))
-            for c in region.sites.centers
-            if c.id not in changes.closed
-        )
-        + changes.added
-    )
+    centers = tuple(c for c in region.sites.centers if c.id not in changes.closed) + changes.added
     tariff = replace(
         region.line_haul,
         per_parcel_cents=spec.per_parcel_cents
@@ -105,8 +114,10 @@ def _replan(
     return problem, result
 
 
-def _optimised(spec: ScenarioSpec, desk: ReturnsDesk, shoppers: list[Shopper], progress: Progress) -> Design:
-    """Backhaul's day: shoppers book priced slots, the day is re-optimised, returns assigned optimally."""
+def collect_with_backhaul(
+    spec: ScenarioSpec, desk: ReturnsDesk, shoppers: list[Shopper], progress: Progress
+) -> Collection:
+    """Backhaul's collection day: shoppers book priced slots, then the day's routes are re-optimised."""
     plan, day = book_with_backhaul(spec, desk, shoppers, progress)
     by_id = {s.request.id: s for s in shoppers}
     stops = {stop.booking_id: stop for route in plan.routes.values() for stop in route.stops}
@@ -121,39 +132,30 @@ def _optimised(spec: ScenarioSpec, desk: ReturnsDesk, shoppers: list[Shopper], p
     origin_of = {stop.request_id: depot_of[route.courier_id] for route in result.routes for stop in route.stops}
     points = desk.region.sites.drop_off_points
     origin_of.update({rid: points[i].id for rid, i in day.drop_offs.items()})
-    assignment = assign(assignment_problem_of(desk, shoppers, origin_of))
     depot_at = {d.id: d.location for d in desk.region.sites.depots}
     routes = [
         [lonlat(depot_at[depot_of[r.courier_id]])] + [lonlat(by_id[s.request_id].request.address) for s in r.stops]
         for r in result.routes
     ]
-    kpis = kpis_of(
-        returns=len(shoppers),
-        **day.kpi_counts(),
+    driven = Driven(
         in_slot=sum(len(r.stops) for r in result.routes),  # the validator holds every stop to its slot
         courier_cents=result.cost.total_cents,
         km=result.distance_m / 1000,
         co2_g=sum(r.distance_m / 1000 * spec.fleet.vehicle_of(r.courier_id).co2_g_per_km for r in result.routes),
         hours=result.duration_s / 3600,
         vehicles=len(result.routes),
-        result=assignment,
     )
-    return Design("Backhaul", kpis, routes, flows(desk, shoppers, origin_of, assignment))
+    return Collection(bookings=day, driven=driven, routes=routes, origin_of=origin_of)
 
 
-def simulate(spec: ScenarioSpec, *, cache_dir: Path | None = None, progress: Progress | None = None) -> ScenarioResult:
-    """Run the scenario's day with both designs on the same shoppers (same seed: same day)."""
-    started = datetime.now()
-    report = progress or (lambda _stage, _share: None)
-    region = _region(spec)
-    source = RoadNetworkSource(region, cache_dir)
-    desk = ReturnsDesk(region, source, spec.fleet, slots=spec.slots, policies=PolicyBook(default=spec.policy))
+def _shoppers(spec: ScenarioSpec, desk: ReturnsDesk, progress: Progress) -> list[Shopper]:
+    """The day's returns (generated, or the demand file) located on the roads, with their shoppers."""
     rng = np.random.default_rng(spec.seed + 2)
-    shoppers = []
     if spec.demand_file is not None:
         returns = load_requests(spec.demand_file, spec.slots.grid)
     else:
-        returns = generate_returns(region, spec.demand, seed=spec.seed)
+        returns = generate_returns(desk.region, spec.demand, seed=spec.seed)
+    shoppers = []
     for k, request in enumerate(returns):
         rows = desk.located(request.address)
         nearest = desk.nearest_drop_offs(rows, 1)
@@ -161,7 +163,47 @@ def simulate(spec: ScenarioSpec, *, cache_dir: Path | None = None, progress: Pro
         insured = bool(rng.random() < spec.insured_share)
         shoppers.append(Shopper(request, rows, insured, desk.nearest_depot(rows), drop_point))
         if k % 100 == 0:
-            report("addresses located", k / max(1, len(returns)))
-    optimised = _optimised(spec, desk, shoppers, report)
-    baseline = todays_practice(spec, desk, shoppers, report)
-    return ScenarioResult(spec, region, optimised, baseline, (datetime.now() - started).total_seconds())
+            progress("addresses located", k / max(1, len(returns)))
+    return shoppers
+
+
+def simulate(spec: ScenarioSpec, *, cache_dir: Path | None = None, progress: Progress | None = None) -> ScenarioResult:
+    """Run the scenario's days with both designs on the same shoppers (same seed: same days)."""
+    started = datetime.now()
+    report = progress or (lambda _stage, _share: None)
+    region = _region(spec)
+    source = RoadNetworkSource(region, cache_dir)
+    capacity = CenterCapacity(region.sites.centers, spec.centers.capacity, "centers.capacity", "")
+    changes = spec.centers
+    optimal = OptimalProcessing(
+        capacity, changes.delay_cents_per_day + changes.hold_cents_per_day, changes.horizon_days
+    )
+    sides: list[tuple[str, Collect, OptimalProcessing | NearestWithRoom]] = [
+        ("Backhaul", collect_with_backhaul, optimal),
+        ("today's practice", collect_as_today, NearestWithRoom(capacity)),
+    ]
+    collected: dict[str, list[Collection]] = {name: [] for name, _, _ in sides}
+    returns_by_date: dict[date, int] = {}
+    for k in range(spec.days):
+        today = spec.on_day(k)
+        desk = ReturnsDesk(region, source, today.fleet, slots=today.slots, policies=PolicyBook(default=today.policy))
+
+        def on_day(stage: str, share: float, k: int = k) -> None:
+            report(f"day {k + 1} of {spec.days}: {stage}" if spec.days > 1 else stage, share)
+
+        shoppers = _shoppers(today, desk, on_day)
+        returns_by_date[today.day] = len(shoppers)
+        for name, collect, processing in sides:
+            collection = collect(today, desk, shoppers, on_day)
+            collected[name].append(collection)
+            processing.add(assignment_problem_of(desk, shoppers, collection.origin_of), today.day)
+    busiest = max(range(spec.days), key=lambda k: (returns_by_date[spec.on_day(k).day], -k))
+    batches = {name: processing.finish() for name, _, processing in sides}
+    through = max(b.last_day() for side in batches.values() for b in side)
+    designs = []
+    for name, _, processing in sides:
+        figures = added_up(collected[name], sum(returns_by_date.values()))
+        kpis = kpis_of(figures, returns_by_date, batches[name], processing.ledger, changes.delay_cents_per_day, through)
+        routes = collected[name][busiest].routes
+        designs.append(Design(name, kpis, routes, flows(region.sites, batches[name][busiest])))
+    return ScenarioResult(spec, region, designs[0], designs[1], (datetime.now() - started).total_seconds())

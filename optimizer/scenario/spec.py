@@ -7,12 +7,17 @@ so a planner's typo never silently changes a what-if.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from optimizer.assignment.center_days import (
+    DEFAULT_DELAY_CENTS_PER_DAY,
+    DEFAULT_HOLD_CENTS_PER_DAY,
+    DEFAULT_HORIZON_DAYS,
+)
 from optimizer.demand import CATEGORY_PROFILES, DemandSpec
 from optimizer.domain import CenterCategory, Load, Location, ProcessingCenter, SlotGrid, TimeWindow
 from optimizer.errors import ValidationError
@@ -25,6 +30,7 @@ from optimizer.io.strict import (
     as_name,
     as_names,
     int_in,
+    ints_in,
     number_in,
     read_toml_file,
 )
@@ -51,11 +57,15 @@ class ChoiceModel:
 
 @dataclass(frozen=True)
 class CenterChanges:
-    """Processing centers closed, capacities changed, centers added."""
+    """Processing centers closed, capacities changed (every day or one date), centers added; the delay cost."""
 
     closed: tuple[str, ...] = ()
-    capacity: Mapping[str, int] = field(default_factory=dict)
+    capacity: Mapping[date | None, Mapping[str, int]] = field(default_factory=dict)
+    """`CenterCapacity.overrides`: None for every date, else one date; keys `C1` or `C1/apparel`."""
     added: tuple[ProcessingCenter, ...] = ()
+    delay_cents_per_day: int = DEFAULT_DELAY_CENTS_PER_DAY
+    hold_cents_per_day: int = DEFAULT_HOLD_CENTS_PER_DAY
+    horizon_days: int = DEFAULT_HORIZON_DAYS
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,10 @@ class ScenarioSpec:
     region: str
     day: date
     seed: int
+    days: int
+    """Return days simulated one after the other (backlog at the centers carried over)."""
+    returns_by_day: tuple[int, ...]
+    couriers_by_day: tuple[int, ...]
     demand: DemandSpec
     demand_file: Path | None
     """Real return requests to replay instead of generated ones."""
@@ -83,20 +97,47 @@ class ScenarioSpec:
     replan_solutions: int
     choice: ChoiceModel
 
+    def on_day(self, k: int) -> ScenarioSpec:
+        """Day `k` (from 0) of the run: its date, demand, fleet and seed (day 0 is the file's own day)."""
+        return replace(
+            self,
+            day=self.day + timedelta(days=k),
+            seed=self.seed + 1000 * k,
+            demand=replace(self.demand, returns=self.returns_by_day[k]),
+            fleet=replace(self.fleet, couriers_per_depot=self.couriers_by_day[k]),
+        )
 
-def _demand(table: TomlTable, slots: SlotGrid, folder: Path) -> tuple[DemandSpec, Path | None]:
+
+def _by_day(table: TomlTable, key: str, single: int, days: int, high: int) -> tuple[int, ...]:
+    """`key` (a list of one figure per day), or `single` on every day."""
+    figures = table.optional(key, ints_in(0, high))
+    if figures is None:
+        return (single,) * days
+    if len(figures) != days:
+        raise ValidationError(table.at(key), f"must have one figure per day ({days}), got {len(figures)}")
+    return figures
+
+
+def _demand(
+    table: TomlTable, slots: SlotGrid, folder: Path, days: int
+) -> tuple[DemandSpec, Path | None, tuple[int, ...]]:
     mix_table = table.table("category_mix")
     mix = {name: mix_table.get(name, number_in(0, 1e6)) for name in list(mix_table.value)}
     mix_table.done()
     file = table.optional("file", as_name)
+    if file and days > 1:
+        raise ValidationError(table.at("file"), "replays one day of requests: use it with days = 1")
+    by_day = "returns_by_day" in table.value
+    returns = table.get("returns", int_in(0, 1_000_000), 0 if file or by_day else None)
+    returns_by_day = _by_day(table, "returns_by_day", returns, days, 1_000_000)
     spec = DemandSpec(
-        returns=table.get("returns", int_in(0, 1_000_000), 0 if file else None),
+        returns=returns_by_day[0],
         pickup_share=table.get("pickup_share", number_in(0, 1), 0.55),
         category_mix=mix or {name: p.share for name, p in CATEGORY_PROFILES.items()},
         slots=slots,
     )
     table.done()
-    return spec, (folder / file if file else None)
+    return spec, (folder / file if file else None), returns_by_day
 
 
 def _vehicle(v: TomlTable, default_name: str) -> VehicleType:
@@ -123,7 +164,7 @@ def _vehicle(v: TomlTable, default_name: str) -> VehicleType:
         raise error.within(v.path) from None
 
 
-def _fleet(table: TomlTable) -> FleetSpec:
+def _fleet(table: TomlTable, days: int) -> tuple[FleetSpec, tuple[int, ...]]:
     default = FleetSpec()
     shift = table.table("shift")
     window = TimeWindow(
@@ -138,16 +179,33 @@ def _fleet(table: TomlTable) -> FleetSpec:
         count = entry.get("per_depot", int_in(0, 1000))
         more.append((_vehicle(entry, f"type{i + 2}"), count))
     per_depot = table.get("couriers_per_depot", int_in(0, 1000), default.couriers_per_depot)
-    fleet = FleetSpec(per_depot, window, vehicle, tuple(more))
+    by_day = _by_day(table, "couriers_per_depot_by_day", per_depot, days, 1000)
+    fleet = FleetSpec(by_day[0], window, vehicle, tuple(more))
     table.done()
-    return fleet
+    return fleet, by_day
+
+
+def _capacity(table: TomlTable) -> dict[date | None, dict[str, int]]:
+    """`C1 = 800` and `"C1/apparel" = 300` for every date; a `"2026-11-12"` table for one date."""
+    capacity: dict[date | None, dict[str, int]] = {None: {}}
+    for key in list(table.value):
+        if not isinstance(table.value[key], dict):
+            capacity[None][key] = table.get(key, int_in(0, 10**9))
+            continue
+        try:
+            day = date.fromisoformat(key)
+        except ValueError:
+            raise ValidationError(table.at(key), "a table here must be named by a date (YYYY-MM-DD)") from None
+        one_day = table.table(key)
+        capacity[day] = {name: one_day.get(name, int_in(0, 10**9)) for name in list(one_day.value)}
+        one_day.done()
+    table.done()
+    return capacity
 
 
 def _centers(table: TomlTable) -> CenterChanges:
     closed = table.optional("closed", as_names) or ()
-    capacity_table = table.table("capacity")
-    capacity = {name: capacity_table.get(name, int_in(0, 10**9)) for name in list(capacity_table.value)}
-    capacity_table.done()
+    capacity = _capacity(table.table("capacity"))
     added = []
     table.used.add("add")
     for i, item in enumerate(table.value.get("add", [])):
@@ -168,8 +226,11 @@ def _centers(table: TomlTable) -> CenterChanges:
             ProcessingCenter(entry.get("id", as_name), location, entry.get("capacity_per_day", int_in(0, 10**9)), terms)
         )
         entry.done()
+    delay = table.get("delay_cents_per_day", int_in(0, 10**6), DEFAULT_DELAY_CENTS_PER_DAY)
+    hold = table.get("hold_cents_per_day", int_in(0, 10**6), DEFAULT_HOLD_CENTS_PER_DAY)
+    horizon = table.get("horizon_days", int_in(0, 60), DEFAULT_HORIZON_DAYS)
     table.done()
-    return CenterChanges(closed, capacity, tuple(added))
+    return CenterChanges(closed, capacity, tuple(added), delay, hold, horizon)
 
 
 def spec_from_toml(data: dict[str, Any], *, name: str, folder: Path = Path()) -> ScenarioSpec:
@@ -193,7 +254,8 @@ def spec_from_table(root: TomlTable, *, name: str, folder: Path = Path()) -> Sce
     )
     green = slots_table.get("green_labels", as_bool, False)
     slots_table.done()
-    fleet = _fleet(root.table("fleet"))
+    days = root.get("days", int_in(1, 60), 1)
+    fleet, couriers_by_day = _fleet(root.table("fleet"), days)
     policy_table = root.table("policy")
     policy = ReturnPolicy(
         pickup_fee_cents=policy_table.get("pickup_fee_cents", int_in(0, 10**7), policy_default.pickup_fee_cents),
@@ -221,12 +283,15 @@ def spec_from_table(root: TomlTable, *, name: str, folder: Path = Path()) -> Sce
         }
     )
     choice_table.done()
-    demand, demand_file = _demand(root.table("demand"), grid, folder)
+    demand, demand_file, returns_by_day = _demand(root.table("demand"), grid, folder, days)
     spec = ScenarioSpec(
         name=root.get("name", as_name, name),
         region=root.get("region", as_name, "shenzhen-pingshan"),
         day=root.get("date", as_date),
         seed=root.get("seed", int_in(0, 2**31), 0),
+        days=days,
+        returns_by_day=returns_by_day,
+        couriers_by_day=couriers_by_day,
         demand=demand,
         demand_file=demand_file,
         fleet=fleet,

@@ -23,7 +23,7 @@ from optimizer.scenario.spec import spec_from_toml
 
 M_TRIM_THRESHOLD = -1
 """glibc's mallopt parameter number for the trim threshold."""
-SWEPT_KPIS = ("cost_per_return_cents", "pickups_in_slot_pct", "courier_km", "co2_kg", "unplaced_returns")
+SWEPT_KPIS = ("cost_per_processed_return_cents", "pickups_in_slot_pct", "courier_km", "co2_kg", "unplaced_returns")
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,14 @@ def write_sweep(results: Sequence[dict[str, Any]], key: str, out: Path) -> None:
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "sweep.json").write_text(json.dumps({"key": key, "runs": list(results)}, indent=2, default=str) + "\n")
-    columns = ["value", "replication", "seed", *SWEPT_KPIS, "baseline_cost_per_return_cents", "saved_per_return_pct"]
+    columns = [
+        "value",
+        "replication",
+        "seed",
+        *SWEPT_KPIS,
+        "baseline_cost_per_processed_return_cents",
+        "saved_per_processed_return_pct",
+    ]
     with (out / "sweep.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)

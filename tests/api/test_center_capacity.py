@@ -83,7 +83,8 @@ def test_concurrent_registrations_fill_a_center_day_exactly_and_stay_within_3_pe
 def live_and_optimal_cost(service: Service, first_day: date) -> tuple[int, int, Counter[tuple[str, date]]]:
     """The registered drop-offs' cost, and the batch min-cost flow's over center-days on the same returns.
 
-    Both from an empty state, with the same capacities, horizon and delay cost; also where they went.
+    Both from an empty state, with the same capacities, horizon and price of a day's wait (delay and
+    hold, as the service decides); also where they went.
     """
     with service.store.read() as session:
         rows = session.execute(select(DropOffRow)).scalars().all()
@@ -103,7 +104,7 @@ def live_and_optimal_cost(service: Service, first_day: date) -> tuple[int, int, 
         reservations.capacity,
         [first_day] * len(rows),
         settings.processing_horizon_days,
-        settings.delay_cents_per_day,
+        settings.wait_cents_per_day,
     )
     optimum = assign(over_days)
     assert not optimum.unplaced

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -71,3 +73,25 @@ def test_keys_are_kept_and_compared_as_hashes(database_url: str) -> None:
 def test_a_badly_written_hashed_key_is_a_settings_error(database_url: str) -> None:
     with pytest.raises(ValueError, match="sha256= and 64 lowercase hex digits"):
         settings(database_url, api_keys="shop:sha256=abc")
+
+
+@pytest.mark.parametrize(
+    ("capacity", "message"),
+    [
+        ("[1]", r'a JSON object \{"default" or "YYYY-MM-DD"'),
+        ('{"2026-13-01": {"C1": 5}}', r'a JSON object \{"default" or "YYYY-MM-DD"'),
+        ('{"default": {"C9": 5}}', r"center_capacity\.default\.C9: no center 'C9' in the region"),
+        ('{"2026-11-12": {"C1/apparel": -1}}', r"center_capacity\.2026-11-12\.C1/apparel: must be a whole number"),
+        ('{"default": {"C2/bulky": 5}}', r"center_capacity\.default\.C2/bulky: center C2 does not process 'bulky'"),
+    ],
+)
+def test_a_bad_center_capacity_stops_the_server_before_it_starts(
+    clean_environment: pytest.MonkeyPatch, tmp_path: Path, capacity: str, message: str
+) -> None:
+    clean_environment.setenv("BACKHAUL_REGION", "shanghai-central")
+    clean_environment.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'backhaul.db'}")
+    clean_environment.setenv("BACKHAUL_CENTER_CAPACITY", capacity)
+    result = CliRunner().invoke(app, ["serve", "--dev", "--port", "8931"])
+    assert result.exit_code == 2
+    assert re.search(message, " ".join(result.output.split())), result.output
+    assert "Traceback" not in result.output

@@ -42,17 +42,20 @@ def test_same_file_and_seed_give_the_same_kpis(small_kpis: dict[str, Any], tmp_p
 def test_kpis_add_up_and_hold_the_promised_keys(small_kpis: dict[str, Any]) -> None:
     for key in ("returns", "cost_per_return_cents", "baseline_cost_per_return_cents", "pickups_in_slot_pct"):
         assert key in small_kpis
-    for key in ("unplaced_returns", "courier_km", "co2_kg"):
+    for key in ("unplaced_returns", "courier_km", "co2_kg", "saved_per_processed_return_pct"):
         assert key in small_kpis
     assert all({"id", "capacity", "used"} <= set(c) for c in small_kpis["centers"])
-    assert (
-        small_kpis["pickups_booked"] + small_kpis["drop_offs"] + small_kpis["unplaced_reasons"].get("no_pickup_slot", 0)
-        == small_kpis["returns"]
-    )
-    costs = small_kpis["cost_cents"]
-    parts = costs["pickup"] + costs["line_haul"] + costs["processing"] + costs["recovered"] + costs["unplaced_penalty"]
-    assert abs(parts - costs["total"]) <= 1
-    assert sum(c["used"] for c in small_kpis["centers"]) + small_kpis["unplaced_returns"] == small_kpis["returns"]
+    for side in (small_kpis, small_kpis["baseline"]):
+        assert (
+            side["pickups_booked"] + side["drop_offs"] + side["unplaced_reasons"].get("no_pickup_slot", 0)
+            == side["returns"]
+        )
+        costs = side["cost_cents"]
+        parts = costs["pickup"] + costs["line_haul"] + costs["processing"] + costs["recovered"] + costs["delay"]
+        assert abs(parts - costs["total"]) <= 1
+        assert abs(costs["total"] / side["returns_processed"] - side["cost_per_processed_return_cents"]) <= 0.5
+        assert sum(c["used"] for c in side["centers"]) == side["returns_processed"]
+        assert side["returns_processed"] + side["unplaced_returns"] == side["returns"]
 
 
 def test_report_opens_offline_with_the_map_and_every_kpi(tmp_path: Path) -> None:
@@ -73,21 +76,36 @@ def test_report_opens_offline_with_the_map_and_every_kpi(tmp_path: Path) -> None
     assert (tmp_path / "cmp" / "compare.png").read_bytes()[:4] == b"\x89PNG"
 
 
-def test_bad_scenarios_name_the_file_line_and_key(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "date = 2026-12-01\n\n[fleet]\ncouriers_per_depot = 4\ncouriers_per_depo = 5\n[demand]\nreturns = 3\n",
+            r"bad\.toml:5: fleet\.couriers_per_depo: unknown key",
+        ),
+        (
+            "date = 2026-12-01\n[demand]\nreturns = 3\npickup_share = 2\n",
+            r"bad\.toml:4: demand\.pickup_share: must be within \[0, 1\]",
+        ),
+        ("date = 2026-12-01\n[demand]\n", r"demand\.returns: is required"),
+        (
+            'date = 2026-12-01\n[demand]\nreturns = 3\n[fleet.vehicle]\nname = "a van"\n',
+            r"bad\.toml:5: fleet\.vehicle\.name: must be a short word",
+        ),
+        (
+            "date = 2026-12-01\ndays = 3\n[demand]\nreturns_by_day = [10, 20]\n",
+            r"bad\.toml:4: demand\.returns_by_day: must have one figure per day \(3\), got 2",
+        ),
+        (
+            'date = 2026-12-01\n[demand]\nreturns = 3\n[centers.capacity."12-03"]\nC1 = 4\n',
+            r"centers\.capacity\.12-03: a table here must be named by a date",
+        ),
+    ],
+)
+def test_bad_scenarios_name_the_file_line_and_key(tmp_path: Path, text: str, message: str) -> None:
     bad = tmp_path / "bad.toml"
-    bad.write_text(
-        "date = 2026-12-01\n\n[fleet]\ncouriers_per_depot = 4\ncouriers_per_depo = 5\n[demand]\nreturns = 3\n"
-    )
-    with pytest.raises(InputFileError, match=r"bad\.toml:5: fleet\.couriers_per_depo: unknown key"):
-        load_scenario(bad)
-    bad.write_text("date = 2026-12-01\n[demand]\nreturns = 3\npickup_share = 2\n")
-    with pytest.raises(InputFileError, match=r"bad\.toml:4: demand\.pickup_share: must be within \[0, 1\]"):
-        load_scenario(bad)
-    bad.write_text("date = 2026-12-01\n[demand]\n")
-    with pytest.raises(InputFileError, match=r"demand\.returns: is required"):
-        load_scenario(bad)
-    bad.write_text('date = 2026-12-01\n[demand]\nreturns = 3\n[fleet.vehicle]\nname = "a van"\n')
-    with pytest.raises(InputFileError, match=r"bad\.toml:5: fleet\.vehicle\.name: must be a short word"):
+    bad.write_text(text)
+    with pytest.raises(InputFileError, match=message):
         load_scenario(bad)
 
 
@@ -136,3 +154,40 @@ def test_a_file_of_real_requests_replaces_the_generator(tmp_path: Path) -> None:
     (tmp_path / "real.json").write_text(json.dumps({"returns": returns}, indent=1))
     with pytest.raises(InputFileError, match=r"real\.json:\d+: returns\[0\]\.preferred_slot"):
         simulate(load_scenario(tmp_path / "real.toml"), cache_dir=tmp_path)
+
+
+WEEK_KEYS = "days = 3\nseed = 5\n"
+WEEK_DEMAND = "returns_by_day = [120, 240, 60]\npickup_share = 0.6\n"
+WEEK_CENTERS = '[centers.capacity]\nC2 = 40\nC3 = 30\n\n[centers.capacity."2026-12-03"]\nC1 = 90\n'
+
+
+@pytest.fixture(scope="module")
+def week_kpis(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    folder = tmp_path_factory.mktemp("week")
+    text = (
+        SMALL.read_text().replace("seed = 5\n", WEEK_KEYS).replace("returns = 120\npickup_share = 0.6\n", WEEK_DEMAND)
+    )
+    text = text.replace("[fleet]\ncouriers_per_depot = 2\n", "[fleet]\ncouriers_per_depot_by_day = [2, 4, 1]\n")
+    (folder / "week.toml").write_text(text + "\n" + WEEK_CENTERS)
+    return simulate(load_scenario(folder / "week.toml"), cache_dir=folder / "cache").kpis()
+
+
+def test_a_week_carries_the_backlog_and_never_fills_a_center_day_beyond_capacity(week_kpis: dict[str, Any]) -> None:
+    assert week_kpis["returns"] == 420
+    for side, days in ((week_kpis, week_kpis["days"]), (week_kpis["baseline"], week_kpis["baseline_days"])):
+        assert days == side["days"]
+        assert [d["date"] for d in days[:4]] == ["2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04"]
+        assert [d["returns"] for d in days[:4]] == [120, 240, 60, 0]
+        for day in days:
+            assert all(c["used"] <= c["capacity"] for c in day["centers"]), day
+        capacity = {d["date"]: {c["id"]: c["capacity"] for c in d["centers"]} for d in days}
+        assert capacity["2026-12-02"] == {"C1": 60, "C2": 40, "C3": 30}
+        assert capacity["2026-12-03"]["C1"] == 90  # the date's own override
+        assert sum(c["used"] for d in days for c in d["centers"]) == side["returns_processed"]
+        assert max(d["backlog_end"] for d in days) > 0  # 130 a day cannot take 240
+        assert days[-1]["backlog_end"] == 0
+        assert sum(c["used"] for c in days[-1]["centers"]) > 0  # the list ends on the last processing date
+        assert 1 <= side["days_to_inspection_p50"] <= side["days_to_inspection_p95"]
+        assert side["cost_cents"]["delay"] > 0
+    for key in ("cost_per_processed_return_cents", "days_to_inspection_p50", "days_to_inspection_p95"):
+        assert week_kpis[f"baseline_{key}"] == week_kpis["baseline"][key]
