@@ -47,13 +47,18 @@ def _port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _start(folder: Path, couriers: int) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(folder: Path, couriers: int, **settings: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`backhaul serve --workers 2 --dev` on a free port, once both workers answer `/readyz`.
+
+    It runs in its own session; the database is a SQLite file in `folder` unless `DATABASE_URL` is given.
+    """
     port = _port()
     environment = os.environ | {
         "DATABASE_URL": f"sqlite:///{folder / 'load.db'}",
         "BACKHAUL_REGION": REGION,
         "BACKHAUL_COURIERS_PER_DEPOT": str(couriers),
         "BACKHAUL_API_KEYS": "",
+        **settings,
     }
     log = (folder / "server.log").open("wb")
     command = [sys.executable, "-m", "backhaul", "serve", "--port", str(port), "--workers", "2", "--dev"]
@@ -196,7 +201,7 @@ def main() -> None:
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     day1 = (today + timedelta(days=1)).isoformat()
     with tempfile.TemporaryDirectory() as folder:
-        process, url = _start(Path(folder), args.couriers_per_depot)
+        process, url = start_server(Path(folder), args.couriers_per_depot)
         try:
             prebook = asyncio.run(_book_all(url, day1, addresses[: args.prebook], 8))
             print(

@@ -22,6 +22,7 @@ import pytest
 
 from api.services import Service
 from api.store import Store
+from benchmarks.center_fill import placement_cost
 from tests.api.api_client import (
     KEYS,
     OPERATOR,
@@ -33,7 +34,6 @@ from tests.api.api_client import (
     tomorrow,
 )
 from tests.api.invariant import violations
-from tests.api.test_center_capacity import live_and_optimal_cost
 
 ROOT = Path(__file__).resolve().parents[2]
 ATTEMPTS = 200
@@ -284,7 +284,7 @@ def test_a_thousand_concurrent_registrations_fill_a_center_day_exactly(database_
     store = Store(database_url)
     service = Service(service_settings(database_url, center_capacity=capacity), store)
     first_day = service.today(datetime.now(UTC)) + timedelta(days=1)
-    live, optimum, placed = live_and_optimal_cost(service, first_day)
+    live, optimum, placed = placement_cost(service, first_day)
     assert placed["C1", first_day] == CENTER_DAY_CAPACITY, placed
     assert all(count <= CENTER_DAY_CAPACITY for (center, _), count in placed.items() if center == "C1")
     assert live <= 1.03 * optimum, (live, optimum)

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
-import numpy as np
 import pytest
 from sqlalchemy import select
 
@@ -15,9 +14,8 @@ from api.errors import ConflictError
 from api.schemas import DropOffCreate, LatLon, ParcelIn, PickupCreate, QuoteCreate
 from api.services import Service
 from api.store import CenterDayRow, DropOffRow, Store
-from optimizer.assignment import ReturnBatch, assign
-from optimizer.assignment.center_days import TOTAL, CenterCapacity, center_day_problem
-from optimizer.assignment.result import cost_of
+from benchmarks.center_fill import placement_cost
+from optimizer.assignment.center_days import TOTAL, CenterCapacity
 from tests.api.api_client import settings as service_settings, slot, tomorrow
 
 CAPACITY_AT_C1 = 10
@@ -75,42 +73,9 @@ def test_concurrent_registrations_fill_a_center_day_exactly_and_stay_within_3_pe
         ids = list(pool.map(lambda i: _register(service, i, now), range(REGISTRATIONS)))
     assert len(set(ids)) == REGISTRATIONS
     assert _over_capacity(service) == []
-    live, optimum, placed = live_and_optimal_cost(service, service.today(now) + timedelta(days=1))
+    live, optimum, placed = placement_cost(service, service.today(now) + timedelta(days=1))
     assert placed["C1", service.today(now) + timedelta(days=1)] == CAPACITY_AT_C1, placed
     assert live <= 1.03 * optimum, (live, optimum)
-
-
-def live_and_optimal_cost(service: Service, first_day: date) -> tuple[int, int, Counter[tuple[str, date]]]:
-    """The registered drop-offs' cost, and the batch min-cost flow's over center-days on the same returns.
-
-    Both from an empty state, with the same capacities, horizon and price of a day's wait (delay and
-    hold, as the service decides); also where they went.
-    """
-    with service.store.read() as session:
-        rows = session.execute(select(DropOffRow)).scalars().all()
-    placed = Counter((row.center_id, row.processing_date) for row in rows)
-    reservations = service.centers
-    problem = reservations.problem
-    origins = np.array([service.desk.origins.index(row.point_id) for row in rows])
-    categories = np.array([problem.categories.index(row.category) for row in rows])
-    weights = np.array([sum(p["weight_g"] * p.get("count", 1) for p in row.parcels) for row in rows])
-    batch = ReturnBatch(tuple(row.id for row in rows), origins, categories, weights)
-    same = type(problem)(
-        problem.origin_ids, problem.categories, problem.centers, problem.line_haul_m, problem.tariff, batch
-    )
-    settings = service.settings
-    over_days, columns = center_day_problem(
-        same,
-        reservations.capacity,
-        [first_day] * len(rows),
-        settings.processing_horizon_days,
-        settings.wait_cents_per_day,
-    )
-    optimum = assign(over_days)
-    assert not optimum.unplaced
-    column_of = {(center.id, day): c for c, (center, day) in enumerate(columns)}
-    live = cost_of(over_days, np.array([column_of[row.center_id, row.processing_date] for row in rows]))
-    return live.total_cents, optimum.cost.total_cents, placed
 
 
 def test_a_quote_shows_the_center_and_day_a_registration_would_get(service: Service) -> None:
