@@ -137,13 +137,21 @@ def run_once(folder: Path, args: argparse.Namespace) -> dict[str, float]:
     return result
 
 
+def positive(text: str) -> int:
+    """A whole number of at least 1 (argparse names the flag when it is not)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def main() -> None:
     """Parse the command line, run the repeats and print the medians."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--registrations", type=int, default=1000)
-    parser.add_argument("--capacity", type=int, default=50, help="C1's returns a day")
-    parser.add_argument("--threads", type=int, default=32)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--registrations", type=positive, default=1000)
+    parser.add_argument("--capacity", type=positive, default=50, help="C1's returns a day")
+    parser.add_argument("--threads", type=positive, default=32)
+    parser.add_argument("--repeats", type=positive, default=3)
     args = parser.parse_args()
     runs = []
     for _ in range(args.repeats):

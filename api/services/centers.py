@@ -262,22 +262,20 @@ class CenterReservations:
                 settings.wait_cents_per_day,
                 used,
             )
-            costs, _ = center_day_problem(  # the same columns, priced by the delay cost alone
-                replace(self.problem, returns=batch),
-                self.capacity,
-                first,
-                settings.processing_horizon_days,
-                settings.delay_cents_per_day,
-                used,
-            )
             column_of = {(center.id, day): c for c, (center, day) in enumerate(columns)}
             current = np.array([column_of.get((m.center_id, m.day), -1) for m in movable])
             if (current < 0).any():  # held where its earliest day does not allow: leave every return as it is
                 return Reassignment(len(movable), 0, 0, 0)
-            before = cost_of(costs, current).total_cents
+
+            def paid(placement: np.ndarray[Any, Any]) -> int:
+                """The placement's cost at the delay cost alone: the decision's price less the hold."""
+                waited: int = sum((columns[c][1] - f).days for c, f in zip(placement.tolist(), first, strict=True))
+                return int(cost_of(decide, placement).total_cents) - settings.hold_cents_per_day * waited
+
+            before = paid(current)
             optimal = assign(decide)
-            after = cost_of(costs, optimal.center_of).total_cents
-            if optimal.unplaced or after >= before:
+            after = before if optimal.unplaced else paid(optimal.center_of)
+            if after >= before:
                 return Reassignment(len(movable), 0, before, before)
             moved = 0
             for m, origin, column in zip(movable, origins, optimal.center_of.tolist(), strict=True):
