@@ -54,6 +54,7 @@ def serve(
     try:  # what depends on the region is checked once here, not by every worker as it fails to start
         region = load_region(settings.region, regions_dir=settings.regions_dir)
         CenterCapacity(region.sites.centers, settings.capacity_overrides())
+        settings.check_center_tenants(center.id for center in region.sites.centers)
     except BackhaulError as error:
         fail(errors, f"bad setting: {error}")
     try:

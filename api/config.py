@@ -10,6 +10,8 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -23,6 +25,7 @@ from optimizer.assignment.center_days import (
     DEFAULT_HORIZON_DAYS,
 )
 from optimizer.domain import Load, SlotGrid, TimeWindow
+from optimizer.errors import ValidationError
 from optimizer.fleet import FleetSpec, VehicleType
 from optimizer.geo import DEFAULT_CACHE_DIR, DEFAULT_REGIONS_DIR
 from optimizer.policy import PolicyBook, ReturnPolicy
@@ -44,6 +47,14 @@ _FLEET, _GRID, _SLOTS = FleetSpec(), SlotGrid(), SlotPolicy()
 """The domain's defaults: each setting below starts from them, so a default is declared once."""
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """A tenant's webhook endpoint and the secret its deliveries are signed with."""
+
+    url: str
+    secret: str = field(repr=False)
+
+
 class Settings(BaseSettings):
     """Everything the service can be told; defaults run the bundled region on a local SQLite file."""
 
@@ -62,6 +73,9 @@ class Settings(BaseSettings):
     """Comma-separated tenants that are operators: they plan days and read routes and metrics."""
     merchant_tenants: str = ""
     """`tenant:merchant_id` entries, comma separated: such a tenant quotes and books only for its merchant."""
+    center_tenants: str = ""
+    """`tenant:center_id` entries, comma separated: a center's systems, which may post `received` and
+    `inspected` events for the returns sent to that center (a tenant may be named for several centers)."""
     dev: bool = False
     """Development mode: no API keys, one `dev` tenant (only `backhaul serve --dev`, on a loopback host)."""
     region: str = "shenzhen-pingshan"
@@ -96,6 +110,20 @@ class Settings(BaseSettings):
     """Added to the delay cost when deciding: what a later day's place is worth to the returns to come."""
     processing_horizon_days: int = Field(DEFAULT_HORIZON_DAYS, ge=0, le=60)
     """How many days after its earliest a return may wait for a center with room."""
+
+    webhooks: str = ""
+    """JSON `{"tenant": {"url": "https://...", "secret": "..."}}`: where each tenant's return events go,
+    signed with its secret (at least 32 characters)."""
+    webhook_every_s: float = Field(2.0, ge=0, le=3600)
+    """How often each worker delivers the notifications that are due (0: this server does not deliver)."""
+    webhook_max_attempts: int = Field(12, ge=1, le=100)
+    """Deliveries tried per notification (backoff 2 s, 4 s, ... up to an hour) before it is kept as failed."""
+    webhook_timeout_s: float = Field(5.0, gt=0, le=60)
+
+    max_pickup_attempts: int = Field(2, ge=1, le=10)
+    """Doorstep attempts a return gets; after that many failed pickups only a drop-off is offered."""
+    rebook_days: int = Field(2, ge=1, le=7)
+    """Days of slots a failed pickup's `rebook_options` cover, from the day it failed."""
 
     background_plan_every_s: float = Field(600.0, ge=0)
     """Re-optimise today's and tomorrow's plans this often when they changed (0: only on request)."""
@@ -153,13 +181,57 @@ class Settings(BaseSettings):
         pairs = (p.strip().partition(":") for p in self.merchant_tenants.split(",") if p.strip())
         return {tenant: merchant for tenant, _, merchant in pairs}
 
-    @field_validator("merchant_tenants")
+    @cached_property
+    def centers_of_tenant(self) -> dict[str, frozenset[str]]:
+        """Center-system tenants -> the centers whose returns they may report on."""
+        found: dict[str, set[str]] = {}
+        for tenant, _, center in (p.strip().partition(":") for p in self.center_tenants.split(",") if p.strip()):
+            found.setdefault(tenant, set()).add(center)
+        return {tenant: frozenset(centers) for tenant, centers in found.items()}
+
+    @cached_property
+    def webhook_endpoints(self) -> dict[str, Endpoint]:
+        """Tenant -> its webhook endpoint (`BACKHAUL_WEBHOOKS`)."""
+        table = json.loads(self.webhooks) if self.webhooks else {}
+        return {tenant: Endpoint(entry["url"], entry["secret"]) for tenant, entry in table.items()}
+
+    @field_validator("webhooks")
     @classmethod
-    def _merchants_are_pairs(cls, value: str) -> str:
+    def _webhooks_are_endpoints(cls, value: str) -> str:
+        if not value:
+            return value
+        shape = 'a JSON object {"tenant": {"url": "https://...", "secret": "at least 32 characters"}}'
+        try:
+            table = json.loads(value)
+        except ValueError:
+            raise ValueError(shape) from None
+        if not isinstance(table, dict):
+            raise ValueError(shape)
+        for tenant, entry in table.items():
+            if not isinstance(entry, dict) or set(entry) != {"url", "secret"}:
+                raise ValueError(f"{tenant}: {shape}")
+            if not re.fullmatch(r"https?://[^\s]+", str(entry["url"])):
+                raise ValueError(f"{tenant}: url must be http:// or https://")
+            if not isinstance(entry["secret"], str) or len(entry["secret"]) < 32:
+                raise ValueError(f"{tenant}: secret must be at least 32 characters")
+        return value
+
+    def check_center_tenants(self, centers: Iterable[str]) -> None:
+        """Every center named in `BACKHAUL_CENTER_TENANTS` is one of the region's (a ValidationError naming it)."""
+        known = set(centers)
+        for tenant, named in self.centers_of_tenant.items():
+            unknown = sorted(named - known)
+            if unknown:
+                reason = f"{tenant}: {unknown[0]} is not a center of {self.region} (its centers: {sorted(known)})"
+                raise ValidationError("BACKHAUL_CENTER_TENANTS", reason)
+
+    @field_validator("merchant_tenants", "center_tenants")
+    @classmethod
+    def _tenants_are_pairs(cls, value: str) -> str:
         for pair in filter(None, (p.strip() for p in value.split(","))):
-            tenant, _, merchant = pair.partition(":")
-            if not tenant or not merchant:
-                raise ValueError("each entry must be tenant:merchant_id")
+            tenant, _, named = pair.partition(":")
+            if not tenant or not named:
+                raise ValueError("each entry must be tenant:id (a merchant_id or a center id)")
         return value
 
     def tenant_of(self, api_key: str | None) -> str | None:

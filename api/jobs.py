@@ -1,7 +1,8 @@
 """Re-optimising a day: a job that runs in its own process and applies its plan only if it is safe.
 
-The job reads the day's bookings and live plan, keeps every stop that should already be done as
-a locked prefix, and searches with the live plan as the warm start. Its plan is applied only if it
+The job reads the day's bookings and live plan, keeps each courier's stops up to its last
+picked-up one (from the events, never from estimated times) as a locked prefix, and searches with
+the live plan as the warm start. Its plan is applied only if it
 serves every booking in its slot (checked by the independent validator) and costs less. Bookings
 made while it searched are inserted into the new plan; if one no longer fits, the new plan is
 dropped (`superseded`) and the live plan stays: a promised slot is never broken.
@@ -109,9 +110,7 @@ def prepare_plan(service: Service, job_id: str) -> PreparedPlan | None:
     with store.read() as session:
         bookings = session.execute(select(BookingRow).where(BookingRow.id.in_(plan.booking_ids()))).scalars().all()
     stops = {s.booking_id: s for route in plan.routes.values() for s in route.stops}
-    problem = plan_problem(
-        planner, plan, booked_requests(list(bookings), stops), locked=_done_prefixes(service, plan, day)
-    )
+    problem = plan_problem(planner, plan, booked_requests(list(bookings), stops), locked=plan.done_prefixes())
     before = plan_result(problem, plan).cost.total_cents
     result = solve(problem, time_limit_s=limit)
     problems = validate(problem, result)
@@ -128,7 +127,12 @@ def prepare_plan(service: Service, job_id: str) -> PreparedPlan | None:
 
 
 def apply_plan(service: Service, prepared: PreparedPlan) -> None:
-    """Lock the day and apply the prepared plan merged with whatever changed since its snapshot."""
+    """Lock the day and apply the prepared plan merged with whatever changed since its snapshot.
+
+    Decided under the lock: the stops picked up by now are those of the plan locked in the
+    transaction that writes it, and a plan that does not keep each courier's stops up to its last
+    picked-up one first, in their order, is dropped.
+    """
     saved = None
     summary = dict(prepared.summary)
     with service.store.write() as session:
@@ -140,8 +144,13 @@ def apply_plan(service: Service, prepared: PreparedPlan) -> None:
             merged = prepared.better
         else:
             merged = _merge(service, prepared.better, current)
+        done = current.done_prefixes()
+        if merged is not None and _keeps_done(done, merged):  # picked up meanwhile: marked so in the new plan too
+            merged = service.desk.planner.picked_up(merged, (s.booking_id for s in _stops(current) if s.done))
+        else:
+            merged = None
         if merged is None:
-            status, detail = "superseded", "the day changed meanwhile (bookings or fleet); the live plan stays"
+            status, detail = "superseded", "the day changed meanwhile (bookings, events or fleet); the live plan stays"
         else:
             if merged.changed_routes(current):  # an unchanged plan keeps its version: nothing to re-plan next
                 saved = service.plans.save(session, locked, merged)
@@ -152,20 +161,17 @@ def apply_plan(service: Service, prepared: PreparedPlan) -> None:
     _finish(service.store, prepared.job_id, status, detail, summary)
 
 
-def _done_prefixes(service: Service, plan: DayPlan, day: date) -> dict[str, list[str]]:
-    """Per courier, the stops whose service should have started by now: they stay first, in order."""
-    now = datetime.now(UTC)
-    schedule = service.desk.planner.schedule(plan)
-    done: dict[str, list[str]] = {}
-    for courier, route in plan.routes.items():
-        prefix = []
-        for stop in route.stops:
-            if service.desk.local_time(day, schedule[stop.booking_id][1]) > now:
-                break
-            prefix.append(stop.booking_id)
-        if prefix:
-            done[courier] = prefix
-    return done
+def _stops(plan: DayPlan) -> list[LiveStop]:
+    return [stop for route in plan.routes.values() for stop in route.stops]
+
+
+def _keeps_done(done: Mapping[str, Sequence[str]], plan: DayPlan) -> bool:
+    """Whether each courier's route in `plan` starts with its done stops, in order."""
+    for courier, prefix in done.items():
+        ids = [stop.booking_id for stop in plan.routes[courier].stops]
+        if ids[: len(prefix)] != list(prefix):
+            return False
+    return True
 
 
 def _merge(service: Service, better: DayPlan, current: DayPlan) -> DayPlan | None:

@@ -15,7 +15,7 @@ from api import error_handlers
 from api.config import Settings
 from api.job_pool import JobPool
 from api.middleware import BodyLimit, Metrics, MetricsMiddleware
-from api.routes import assignments, dropoffs, health, pickups, plans, quotes, slots
+from api.routes import assignments, dropoffs, health, pickups, plans, quotes, returns, slots
 from api.services import Service
 from api.store import Store
 
@@ -41,10 +41,12 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.service = Service(settings, store, run_job=jobs, job_problem=jobs.problem)
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         background = asyncio.create_task(_replan_in_background(app, settings.background_plan_every_s))
+        webhooks = asyncio.create_task(_deliver_webhooks(app, settings.webhook_every_s))
         try:
             yield
         finally:
             background.cancel()
+            webhooks.cancel()
             jobs.shutdown()
             store.dispose()
 
@@ -58,7 +60,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.metrics = Metrics()
     error_handlers.install(app)
     error_handlers.document(app)
-    for module in (quotes, slots, pickups, dropoffs, plans, assignments, health):
+    for module in (quotes, slots, pickups, dropoffs, returns, plans, assignments, health):
         app.include_router(module.router)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
@@ -89,6 +91,19 @@ async def _replan_in_background(app: FastAPI, every_s: float) -> None:
                     await asyncio.to_thread(service.plan_jobs.start, job_id)
         except Exception:  # the loop must outlive a database hiccup
             log.exception("background re-optimisation or housekeeping failed")
+
+
+async def _deliver_webhooks(app: FastAPI, every_s: float) -> None:
+    """Deliver the due webhook notifications every `every_s` (0: never; another server delivers them)."""
+    if every_s <= 0 or not app.state.settings.webhook_endpoints:
+        return
+    service: Service = app.state.service
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            await asyncio.to_thread(service.webhooks.deliver_due, datetime.now(UTC))
+        except Exception:  # the loop must outlive a database hiccup
+            log.exception("webhook delivery failed")
 
 
 def app_from_environment() -> FastAPI:

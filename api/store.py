@@ -70,7 +70,7 @@ class DayRouteRow(Base):
 
 
 class BookingRow(Base):
-    """A booked doorstep pickup (status booked, cancelled or displaced): its return, price and center-day."""
+    """A doorstep pickup (booked, picked_up, failed, cancelled or displaced): its return, price and center-day."""
 
     __tablename__ = "bookings"
     __table_args__ = (UniqueConstraint("return_id", name="uq_booking_return"),)
@@ -99,6 +99,66 @@ class BookingRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReturnRow(Base):
+    """One return, whichever way it comes back: its status on the journey (`api.journey`), for reads and lists.
+
+    Every writer that changes a return locks this row first (then its booking, then the day), so
+    events, cancellations and rebookings of one return are serialised and never deadlock.
+    """
+
+    __tablename__ = "returns"
+    __table_args__ = (Index("ix_returns_tenant_created", "tenant", "created_at", "return_id"),)
+    return_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(16))
+    """`pickup` or `drop_off`."""
+    merchant_id: Mapped[str] = mapped_column(String(100))
+    pickup_id: Mapped[str | None] = mapped_column(String(40))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    """The pickup's day, or the local date the drop-off was registered: what lists filter by."""
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReturnEventRow(Base):
+    """What happened to a return, append-only (the database refuses updates and deletes): one row per event."""
+
+    __tablename__ = "return_events"
+    __table_args__ = (UniqueConstraint("return_id", "event_id", name="uq_return_event"),)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    return_id: Mapped[str] = mapped_column(String(40), index=True)
+    event_id: Mapped[str] = mapped_column(String(100))
+    type: Mapped[str] = mapped_column(String(24))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    detail: Mapped[dict[str, Any]]
+    """`reason` of a failed pickup; `grade` and `disposition` of an inspection; `slot_id` of a rebooking."""
+    posted_by: Mapped[str] = mapped_column(String(64))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WebhookOutboxRow(Base):
+    """A notification to a tenant's webhook, written with the change it reports; delivered at least once."""
+
+    __tablename__ = "webhook_outbox"
+    __table_args__ = (Index("ix_webhook_outbox_due", "delivered_at", "failed_at", "next_attempt_at"),)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(40), unique=True)
+    tenant: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    """When it is due: the next try, or the end of the lease of the worker sending it."""
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Set when the last attempt failed: kept for the operator, never sent again."""
+    last_error: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class QuoteUseRow(Base):

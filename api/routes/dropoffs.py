@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import NowDep, ServiceDep, TenantDep
 from api.error_handlers import COMMON_ERRORS, errors
+from api.routes import created_headers
 from api.schemas import DropOffCreate, DropOffPublic
 
 router = APIRouter(prefix="/v1", tags=["drop-offs"], responses=errors(*COMMON_ERRORS, 403, 404, 409))
@@ -24,8 +25,7 @@ def create_dropoff(
 ) -> JSONResponse:
     """Register the return for a point the quote offered; it reserves its place at a center for one day."""
     first, replay = service.dropoffs.register(tenant, body, idempotency_key, now)
-    headers = {"Idempotent-Replayed": "true"} if replay else None
-    return JSONResponse(first.body, status_code=first.status, headers=headers)
+    return JSONResponse(first.body, status_code=first.status, headers=created_headers(first, "/v1/dropoffs/", replay))
 
 
 @router.get("/dropoffs/{return_id}", operation_id="get_dropoff", response_model=DropOffPublic)

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import NowDep, ServiceDep, TenantDep
 from api.error_handlers import COMMON_ERRORS, errors
+from api.routes import created_headers
 from api.schemas import PickupCreate, PickupPublic, PickupUpdate
 
 router = APIRouter(prefix="/v1", tags=["pickups"], responses=errors(*COMMON_ERRORS, 403, 404, 409))
@@ -34,8 +35,7 @@ def create_pickup(
     `Idempotent-Replayed: true`; see docs/api.md for the window and the errors.
     """
     first, replay = service.bookings.book(tenant, body, idempotency_key, now)
-    headers = {"Idempotent-Replayed": "true"} if replay else None
-    return JSONResponse(first.body, status_code=first.status, headers=headers)
+    return JSONResponse(first.body, status_code=first.status, headers=created_headers(first, "/v1/pickups/", replay))
 
 
 @router.get("/pickups/{pickup_id}", operation_id="get_pickup", response_model=PickupPublic)

@@ -27,9 +27,22 @@ from api.schemas.common import (
     ReturnFields,
     Strict,
 )
-from api.schemas.plans import DayRoutesPublic, PlanCreate, PlanJobPublic, PlanRoute, PlanStop
+from api.schemas.plans import DayRoute, DayRoutesPublic, PlanCreate, PlanJobPublic, PlanRoute, PlanStop, RouteStop
 from api.schemas.quotes import QuoteCreate, QuoteOption, QuotePublic, SlotPublic, SlotsPublic
-from api.schemas.returns import DropOffCreate, DropOffPublic, PickupCreate, PickupPublic, PickupUpdate, TimelineEvent
+from api.schemas.returns import (
+    DropOffCreate,
+    DropOffPublic,
+    EventAccepted,
+    EventCreate,
+    EventPublic,
+    PickupCreate,
+    PickupPublic,
+    PickupUpdate,
+    ReturnPublic,
+    ReturnsPage,
+    ReturnSummary,
+    TimelineEntry,
+)
 
 __all__ = [
     "AssignedReturn",
@@ -38,10 +51,14 @@ __all__ = [
     "AssignmentReturn",
     "Category",
     "CenterUsePublic",
+    "DayRoute",
     "DayRoutesPublic",
     "DropOffCreate",
     "DropOffPublic",
     "ErrorCode",
+    "EventAccepted",
+    "EventCreate",
+    "EventPublic",
     "FieldProblem",
     "Id",
     "IsoDate",
@@ -62,9 +79,13 @@ __all__ = [
     "Reason",
     "ReassignmentPublic",
     "ReturnFields",
+    "ReturnPublic",
+    "ReturnSummary",
+    "ReturnsPage",
+    "RouteStop",
     "SlotPublic",
     "SlotsPublic",
     "Strict",
-    "TimelineEvent",
+    "TimelineEntry",
     "UnassignedReturn",
 ]

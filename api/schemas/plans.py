@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -51,9 +51,30 @@ class PlanJobPublic(Strict):
     routes: list[PlanRoute] | None = None
 
 
+class RouteStop(Strict):
+    """A stop of a day's route: the pickup, its slot, when the courier is expected, where, and what it collects."""
+
+    pickup_id: str
+    return_id: str | None
+    slot_id: str
+    service_start: datetime = Field(description="estimated, from the live plan's schedule")
+    done: bool = Field(description="reported picked up")
+    lat: float
+    lon: float
+    parcels: list[dict[str, Any]] = Field(description="what to collect: weight_g, volume_cm3, count per line")
+
+
+class DayRoute(Strict):
+    """A courier's route: the metres it drives, depot to depot, and its stops in order."""
+
+    courier_id: str
+    distance_m: int
+    stops: list[RouteStop]
+
+
 class DayRoutesPublic(Strict):
     """A day's live routes: per courier, the stops in order."""
 
     region: str
     date: date
-    routes: list[PlanRoute]
+    routes: list[DayRoute]

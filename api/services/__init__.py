@@ -1,4 +1,4 @@
-"""The service layer, one module per resource: quotes and slots, bookings, plan jobs, assignments.
+"""The service layer, one module per resource: quotes, bookings, drop-offs, returns and events, plans, assignments.
 
 `Service` wires them over one region and one store; routes call its resource services only.
 """
@@ -13,11 +13,15 @@ from api.services.assignments import Assignments
 from api.services.bookings import Bookings
 from api.services.centers import CenterReservations
 from api.services.context import ServiceContext
+from api.services.day_routes import DayRoutes
 from api.services.dropoffs import DropOffs
+from api.services.events import Events
 from api.services.fleet import FleetChanges
 from api.services.idempotency import Idempotency
 from api.services.plans import JobRunner, PlanJobs
 from api.services.quotes import Quotes
+from api.services.returns import Returns
+from api.services.webhooks import Webhooks
 from api.store import Store
 
 __all__ = ["Service"]
@@ -39,9 +43,13 @@ class Service(ServiceContext):
         self.centers = CenterReservations(self)
         self.quotes = Quotes(self, store.secret("quote_signing"), self.centers)
         self.idempotency = Idempotency(store, settings.idempotency_retention_h)
-        self.bookings = Bookings(self, self.quotes, self.centers, self.idempotency)
-        self.dropoffs = DropOffs(self, self.quotes, self.centers, self.idempotency)
+        self.webhooks = Webhooks(self)
+        self.returns = Returns(self, self.webhooks)
+        self.events = Events(self, self.returns, self.quotes)
+        self.bookings = Bookings(self, self.quotes, self.centers, self.idempotency, self.returns)
+        self.dropoffs = DropOffs(self, self.quotes, self.centers, self.idempotency, self.returns)
         self.plan_jobs = PlanJobs(self, run_job)
+        self.day_routes = DayRoutes(self)
         self.assignments = Assignments(self)
         self.fleet = FleetChanges(self)
 

@@ -9,12 +9,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from api.errors import ConflictError
-from api.schemas import ParcelIn, PayerShare, PickupCreate, PickupPublic, TimelineEvent
+from api.journey import EventType
+from api.schemas import ParcelIn, PayerShare, PickupCreate, PickupPublic
 from api.services.centers import CenterReservations
-from api.services.context import ServiceContext, owned, utc
+from api.services.context import ServiceContext, owned
 from api.services.idempotency import Idempotency, Recorder, StoredResponse
 from api.services.quotes import Quotes
-from api.store import BookingRow
+from api.services.returns import Returns
+from api.store import BookingRow, ReturnRow
 from optimizer.domain import Location, TimeWindow
 from optimizer.errors import ValidationError
 from optimizer.live import DayPlan
@@ -26,13 +28,19 @@ class Bookings:
     """Book, read, cancel and reschedule doorstep pickups; the database serialises the writers."""
 
     def __init__(
-        self, context: ServiceContext, quotes: Quotes, centers: CenterReservations, idempotency: Idempotency
+        self,
+        context: ServiceContext,
+        quotes: Quotes,
+        centers: CenterReservations,
+        idempotency: Idempotency,
+        returns: Returns,
     ) -> None:
         self.context = context
         self.desk = context.desk
         self.quotes = quotes
         self.centers = centers
         self.idempotency = idempotency
+        self.returns = returns
 
     def _resolve(self, tenant: str, body: PickupCreate, now: datetime) -> tuple[dict[str, Any], int | None]:
         """The return's fields, and the amount the quote bound for the slot (None when booked without a quote)."""
@@ -107,7 +115,16 @@ class Bookings:
                 updated_at=now,
             )
             session.add(booking)
-            response = StoredResponse(201, self.public(booking, saved.plan).model_dump(mode="json"))
+            self.returns.open(
+                session,
+                return_id=return_id,
+                tenant=tenant,
+                merchant_id=request["merchant_id"],
+                pickup_id=booking_id,
+                day=day,
+                now=now,
+            )
+            response = StoredResponse(201, self.public(session, booking, saved.plan).model_dump(mode="json"))
             record(session, response)
         context.plans.remember(saved)
         return response
@@ -115,7 +132,7 @@ class Bookings:
     def get(self, tenant: str, pickup_id: str) -> PickupPublic:
         """The tenant's pickup with its timeline (404 for another tenant's)."""
         with self.context.store.read() as session:
-            return self.public(owned(session, BookingRow, pickup_id, tenant))
+            return self.public(session, owned(session, BookingRow, pickup_id, tenant))
 
     def _check_open(self, row: BookingRow, now: datetime) -> None:
         """A pickup whose slot has passed its cut-off can no longer be changed: the courier may be on the way."""
@@ -126,35 +143,53 @@ class Bookings:
             )
 
     def cancel(self, tenant: str, pickup_id: str, now: datetime) -> PickupPublic:
-        """Take the pickup out of its route (a displaced one is on none); a cancelled booking stays readable.
+        """Take the pickup out of its route (a displaced or failed one is on none); a cancelled booking stays readable.
 
-        Its place at a center is given back. Decided under the lock: the booking row is read again and
-        locked, then its day, in the transaction that writes both, so a concurrent reschedule or cancel
-        is seen, never overwritten.
+        Its place at a center is given back; a picked-up return cannot be cancelled (409). Decided
+        under the lock: the return and booking rows are read again and locked, then the day, in the
+        transaction that writes them, so a concurrent reschedule, cancel or event is seen, never overwritten.
         """
         context = self.context
         saved = None
         with context.store.write() as session:
-            booking = owned(session, BookingRow, pickup_id, tenant, lock=True)
+            booking = self._locked(session, pickup_id, tenant)
+            if booking.status != "cancelled":
+                self._advance(session, booking, EventType.CANCELLED, tenant, now)
             if booking.status == "booked":
                 self._check_open(booking, now)
                 locked = context.plans.lock(session, booking.day)
                 saved = context.plans.save(session, locked, self.desk.planner.remove(locked.plan, pickup_id))
+            if booking.status in {"booked", "displaced", "failed"}:
                 self._release(session, booking)
                 booking.status, booking.updated_at = "cancelled", now
-            elif booking.status == "displaced":
-                self._release(session, booking)
-                booking.status, booking.updated_at = "cancelled", now
+            public = self.public(session, booking)
         if saved is not None:
             context.plans.remember(saved)
-        return self.public(booking)
+        return public
+
+    def _locked(self, session: Session, pickup_id: str, tenant: str) -> BookingRow:
+        """The booking read again and locked, after its return (every writer of a return locks in this order)."""
+        return_id = owned(session, BookingRow, pickup_id, tenant).return_id
+        if return_id is not None:
+            self.returns.locked(session, return_id)
+        return owned(session, BookingRow, pickup_id, tenant, lock=True)
+
+    def _advance(
+        self, session: Session, booking: BookingRow, event: EventType, tenant: str, now: datetime, **detail: str
+    ) -> None:
+        """Move the booking's return by `event` (locked by `_locked`; 409 if its journey does not allow it)."""
+        if booking.return_id is not None:
+            row = session.get(ReturnRow, booking.return_id)
+            assert row is not None
+            self.returns.advance(session, row, event, now, posted_by=tenant, now=now, detail=detail)
 
     def reschedule(self, tenant: str, pickup_id: str, new_slot: str, now: datetime) -> PickupPublic:
         """Move the pickup to another slot, atomically: if the new slot cannot take it, nothing changes (409).
 
-        A `displaced` pickup (a fleet change left it without a courier) is booked again this way.
-        Decided under the lock, like `cancel`: the booking's current day and slot are those read in the
-        writing transaction, after the booking row is locked.
+        A `displaced` pickup (a fleet change left it without a courier) is booked again this way, and
+        so is a `failed` one (its return is `rebooked`, while doorstep attempts are left: else 409
+        `attempts_exhausted`). Decided under the lock, like `cancel`: the booking's current day and
+        slot are those read in the writing transaction, after the return and booking rows are locked.
         """
         context, desk = self.context, self.desk
         with context.store.read() as session:
@@ -167,9 +202,11 @@ class Bookings:
         rows = desk.located(Location(row.lat, row.lon))  # the address never changes
         pickup = desk.pickup(rows, parcels)
         with context.store.write() as session:
-            booking = owned(session, BookingRow, pickup_id, tenant, lock=True)
-            if booking.status not in {"booked", "displaced"}:
+            booking = self._locked(session, pickup_id, tenant)
+            if booking.status not in {"booked", "displaced", "failed"}:
                 raise ConflictError(f"pickup {pickup_id} is {booking.status}", code="pickup_not_booked")
+            if booking.status == "failed":
+                self._advance(session, booking, EventType.REBOOKED, tenant, now, slot_id=new_slot)
             on_route = booking.status == "booked"
             if on_route:
                 self._check_open(booking, now)
@@ -191,33 +228,31 @@ class Bookings:
                 booking.origin_id = desk.origins[desk.nearest_depot(rows)]
             booking.day, booking.slot_start_s, booking.slot_end_s = day, window.start_s, window.end_s
             booking.status, booking.updated_at = "booked", now
+            if booking.return_id is not None:
+                returned = session.get(ReturnRow, booking.return_id)
+                assert returned is not None
+                returned.day = day
+            public = self.public(session, booking, plans[day])
         for each in saved:
             context.plans.remember(each)
-        return self.public(booking, plans[day])
+        return public
 
     def _release(self, session: Session, booking: BookingRow) -> None:
         if booking.center_id is not None and booking.processing_date is not None:
             self.centers.release(session, booking.center_id, booking.processing_date, booking.category)
 
-    def public(self, row: BookingRow, plan: DayPlan | None = None) -> PickupPublic:
-        """The booking as the API shows it, with its timeline (estimates from the live plan)."""
+    def public(self, session: Session, row: BookingRow, plan: DayPlan | None = None) -> PickupPublic:
+        """The booking as the API shows it, with its return's timeline (estimates from `plan` or the live plan)."""
         desk = self.desk
         window = TimeWindow(row.slot_start_s, row.slot_end_s)
-        events = [TimelineEvent(event="booked", at=utc(row.created_at), estimated=False)]
+        returned = session.get(ReturnRow, row.return_id) if row.return_id else None
+        timeline = []
+        if returned is not None:
+            timeline = self.returns.timeline(returned, self.returns.log(session, returned.return_id), row, None, plan)
         courier = None
-        if row.status in {"cancelled", "displaced"}:
-            events.append(TimelineEvent(event=row.status, at=utc(row.updated_at), estimated=False))
-        else:
-            plan = plan or self.context.current_plan(row.day)
-            placed = desk.planner.schedule(plan).get(row.id)
-            if placed is not None:
-                courier = placed[0]
-                pickup_at = desk.local_time(row.day, placed[1])
-                events.append(TimelineEvent(event="courier_assigned", at=utc(row.updated_at), estimated=False))
-                events.append(TimelineEvent(event="picked_up", at=pickup_at, estimated=True))
-                if row.center_id is not None:
-                    at_center = desk.arrival_at_center(desk.local_time(row.day, row.slot_end_s), row.haul_m)
-                    events.append(TimelineEvent(event="at_center", at=at_center, estimated=True))
+        if row.status in {"booked", "picked_up"}:
+            placed = desk.planner.schedule(plan or self.context.current_plan(row.day)).get(row.id)
+            courier = placed[0] if placed else None
         return PickupPublic(
             id=row.id,
             status=row.status,
@@ -231,5 +266,5 @@ class Bookings:
             amount_cents=row.amount_cents,
             currency=row.currency,
             payers=[PayerShare.model_validate(p) for p in row.payers] if row.payers else None,
-            timeline=events,
+            timeline=timeline,
         )

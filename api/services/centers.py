@@ -22,8 +22,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from api.errors import ConflictError
+from api.journey import Status
 from api.services.context import ServiceContext, utc
-from api.store import BookingRow, CenterDayRow, DropOffRow
+from api.store import BookingRow, CenterDayRow, DropOffRow, ReturnRow
 from optimizer.assignment import AssignmentProblem, ReturnBatch, assign
 from optimizer.assignment.center_days import (
     PROCESSING_LAG_DAYS,
@@ -41,6 +42,8 @@ REFUND_AFTER = timedelta(days=1)
 """Refunds are paid a day after inspection."""
 
 
+MOVABLE = (Status.PICKUP_BOOKED, Status.DROP_OFF_REGISTERED, Status.DROPPED_OFF)
+"""Returns that may still be sent to another center or day (if not yet dispatched)."""
 DISPATCHED_AT_S = 22 * 3600
 """The night's line haul leaves depots and drop-off points at 22:00: a return collected by then is dispatched."""
 
@@ -293,16 +296,27 @@ class CenterReservations:
         return Reassignment(len(movable), moved, before, after)
 
     def _movable(self, session: Session) -> list[_Movable]:
-        """The region's booked pickups and registered drop-offs that hold a center-day, locked."""
+        """The region's booked pickups and drop-offs not yet at a center that hold a center-day, locked.
+
+        The returns are locked first (every writer of a return locks it before its booking), then
+        their bookings and drop-offs: a return received or cancelled meanwhile is seen, never moved.
+        """
         region, zone = self.context.region, self.context.desk.zone
+        movable = (ReturnRow.region == region, ReturnRow.status.in_(MOVABLE))
+        session.execute(select(ReturnRow.return_id).where(*movable).order_by(ReturnRow.return_id).with_for_update())
         bookings = session.execute(
             select(BookingRow)
-            .where(BookingRow.region == region, BookingRow.status == "booked")
+            .join(ReturnRow, ReturnRow.return_id == BookingRow.return_id)
+            .where(*movable, BookingRow.status == "booked")
             .order_by(BookingRow.id)
-            .with_for_update()
+            .with_for_update(of=BookingRow)
         ).scalars()
         dropoffs = session.execute(
-            select(DropOffRow).where(DropOffRow.region == region).order_by(DropOffRow.id).with_for_update()
+            select(DropOffRow)
+            .join(ReturnRow, ReturnRow.return_id == DropOffRow.id)
+            .where(*movable)
+            .order_by(DropOffRow.id)
+            .with_for_update(of=DropOffRow)
         ).scalars()
         held = [
             _Movable(row, row.day, row.origin_id, row.center_id, row.processing_date, self._weight(row.parcels))

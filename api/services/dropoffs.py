@@ -14,6 +14,7 @@ from api.services.centers import CenterReservations
 from api.services.context import ServiceContext, owned, utc
 from api.services.idempotency import Idempotency, Recorder, StoredResponse
 from api.services.quotes import DROP_OFF_COLLECTED_AT_S, Quotes
+from api.services.returns import Returns
 from api.store import DropOffRow
 from optimizer.errors import ValidationError
 
@@ -22,12 +23,18 @@ class DropOffs:
     """Register and read drop-off returns."""
 
     def __init__(
-        self, context: ServiceContext, quotes: Quotes, centers: CenterReservations, idempotency: Idempotency
+        self,
+        context: ServiceContext,
+        quotes: Quotes,
+        centers: CenterReservations,
+        idempotency: Idempotency,
+        returns: Returns,
     ) -> None:
         self.context = context
         self.quotes = quotes
         self.centers = centers
         self.idempotency = idempotency
+        self.returns = returns
 
     def register(self, tenant: str, body: DropOffCreate, key: str | None, now: datetime) -> tuple[StoredResponse, bool]:
         """Register the return for the point (idempotent with a key, like a booking)."""
@@ -65,6 +72,15 @@ class DropOffs:
                 created_at=now,
             )
             session.add(row)
+            self.returns.open(
+                session,
+                return_id=return_id,
+                tenant=tenant,
+                merchant_id=fields["merchant_id"],
+                pickup_id=None,
+                day=today,
+                now=now,
+            )
             response = StoredResponse(201, self.public(row).model_dump(mode="json"))
             record(session, response)
         return response

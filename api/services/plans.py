@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.errors import NotFoundError, RateLimitedError
-from api.schemas import DayRoutesPublic, PlanCreate, PlanJobPublic, PlanRoute
+from api.schemas import PlanCreate, PlanJobPublic, PlanRoute
 from api.services.context import ServiceContext, utc
 from api.store import DayPlanRow, PlanJobRow
 from optimizer.errors import ValidationError
@@ -122,18 +122,6 @@ class PlanJobs:
                 delete(PlanJobRow).where(PlanJobRow.region == self.context.region, PlanJobRow.created_at < horizon)
             )
         return int(getattr(gone, "rowcount", 0) or 0)
-
-    def routes(self, day: date) -> DayRoutesPublic:
-        """The day's live routes: per courier, the stops in order with their estimated service start.
-
-        Any day can be read (a day nobody booked has no routes): a read costs one day's plan.
-        """
-        plan = self.context.current_plan(day)
-        return DayRoutesPublic(
-            region=self.context.region,
-            date=day,
-            routes=[PlanRoute.model_validate(route) for route in self.context.routes_of(plan, day)],
-        )
 
     def background(self, now: datetime) -> list[str]:
         """Queue one re-optimisation per day (today and tomorrow) that changed since its last one.

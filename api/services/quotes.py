@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from api.services.centers import CenterReservations
 from api.services.context import ServiceContext
 from api.store import QuoteUseRow
 from optimizer.domain import Location
-from optimizer.live import NewPickup
+from optimizer.live import DayPlan, NewPickup
 from optimizer.policy import ReturnPolicy, is_quality_problem
 from optimizer.quoting import SlotOffer
 
@@ -33,8 +34,15 @@ class Quotes:
         self.centers = centers
         self._quote_key = quote_key
 
-    def _offers(self, pickup: NewPickup, first: date, days: int, now: datetime) -> list[SlotOffer]:
-        plans = {first + timedelta(days=k): self.context.current_plan(first + timedelta(days=k)) for k in range(days)}
+    def offers(
+        self, pickup: NewPickup, first: date, days: int, now: datetime, held: Mapping[date, DayPlan] | None = None
+    ) -> list[SlotOffer]:
+        """Every slot of `days` days from `first` at the pickup's address, priced on the committed plans.
+
+        `held` gives the plans of some days as the caller holds them (locked, and changed).
+        """
+        dates = [first + timedelta(days=k) for k in range(days)]
+        plans = {d: (held or {}).get(d) or self.context.current_plan(d) for d in dates}
         return self.desk.slot_offers(plans, pickup, now)
 
     def slots(
@@ -45,7 +53,7 @@ class Quotes:
         self.context.check_day(first, now, "date_from")
         self.context.check_slot_days(days)
         pickup = self.context.pickup_at(origin, self.context.parcels(parcels))
-        return SlotsPublic(slots=[SlotPublic.of(offer, self.desk) for offer in self._offers(pickup, first, days, now)])
+        return SlotsPublic(slots=[SlotPublic.of(offer, self.desk) for offer in self.offers(pickup, first, days, now)])
 
     def check_merchant(self, tenant: str, merchant_id: str) -> None:
         """A merchant's key quotes and books only for its own `merchant_id` (403 otherwise)."""
@@ -70,7 +78,7 @@ class Quotes:
         policy = desk.policies.for_merchant(body.merchant_id)
         weight = sum(p.weight_g * p.count for p in parcels)
         options: list[dict[str, Any]] = []
-        offers = self._offers(pickup, first, body.days, now)
+        offers = self.offers(pickup, first, body.days, now)
         slots = [SlotPublic.of(o, self.desk, fee_cents=policy.pickup_fee_cents) for o in offers]
         prices = {slot.slot_id: slot.amount_cents for slot in slots if slot.available and slot.amount_cents is not None}
         if prices:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -37,6 +37,10 @@ from optimizer.routing.problem import RoutingProblem
 from optimizer.routing.result import RoutingResult, SolveStatus
 from optimizer.routing.solver import solve
 from optimizer.routing.validator import validate
+
+if TYPE_CHECKING:  # the road network's modules load only when a command needs them
+    from optimizer.geo.road_matrix import RoadNetworkSource
+    from optimizer.geo.route_shapes import DrawnRoute
 
 
 def _print_summary(console: Console, problem: RoutingProblem, result: RoutingResult) -> None:
@@ -95,6 +99,31 @@ def _print_summary(console: Console, problem: RoutingProblem, result: RoutingRes
         console.print(f"[yellow]warning:[/] {warning}")
 
 
+def _drawn(source: RoadNetworkSource, problem: RoutingProblem, result: RoutingResult) -> list[DrawnRoute]:
+    """The plan's routes as points on the road network: start depot, stops in order, end depot."""
+    from optimizer.geo.route_shapes import DrawnRoute, RoutePoint
+
+    locations = [d.location for d in problem.depots] + [r.location for r in problem.requests]
+    nodes, access = source.locate(locations)
+    depot_of = {d.id: k for k, d in enumerate(problem.depots)}
+    request_of = {r.id: len(problem.depots) + k for k, r in enumerate(problem.requests)}
+
+    def point(k: int, properties: dict[str, object]) -> RoutePoint:
+        where = locations[k]
+        return RoutePoint(int(nodes[k]), float(access[k]), where.lon, where.lat, properties)
+
+    drawn = []
+    for route in result.routes:
+        courier = problem.couriers[problem.courier_index[route.courier_id]]
+        points = [point(depot_of[courier.start_depot_id], {"id": courier.start_depot_id, "kind": "start"})]
+        for k, stop in enumerate(route.stops, start=1):
+            properties = {"id": stop.request_id, "kind": "stop", "sequence": k, "service_start_s": stop.service_start_s}
+            points.append(point(request_of[stop.request_id], properties))
+        points.append(point(depot_of[courier.end_depot_id], {"id": courier.end_depot_id, "kind": "end"}))
+        drawn.append(DrawnRoute(route.courier_id, points))
+    return drawn
+
+
 @app.command()
 def route(
     problem_file: Annotated[Path, typer.Argument(metavar="PROBLEM.json", help="Problem file (docs/formats.md).")],
@@ -121,12 +150,23 @@ def route(
     ] = None,
     regions_dir: RegionsDir = DEFAULT_REGIONS_DIR,
     cache_dir: CacheDir = DEFAULT_CACHE_DIR,
+    geojson: Annotated[
+        Path | None,
+        typer.Option(
+            "--geojson",
+            metavar="FILE",
+            help="Write the routes as GeoJSON: a Point per depot and stop, a LineString per leg along the roads "
+            "(needs --region).",
+        ),
+    ] = None,
 ) -> None:
     """Plan courier routes for the pickups in PROBLEM.json and print routes, KPIs and unassigned requests."""
     console = Console(quiet=quiet)
     started = time.perf_counter()
     errors = error_console()
     source = None
+    if geojson is not None and region is None:
+        fail(errors, "--geojson draws legs along the road network: give --region too")
     if region is not None:
         from optimizer.geo.road_matrix import RoadNetworkSource
 
@@ -135,8 +175,9 @@ def route(
         problem = load_problem(problem_file, matrix_source=source)
     except BackhaulError as error:
         fail(errors, str(error))
-    if out is not None:
-        check_writable(out, errors)
+    for target in (out, geojson):
+        if target is not None:
+            check_writable(target, errors)
     show_progress = console.is_terminal and not quiet
     with Progress(
         TextColumn("[bold]solving[/] {task.description}"),
@@ -164,6 +205,14 @@ def route(
         except OSError as error:
             fail(errors, f"--out {out}: cannot write: {error}")
         console.print(f"solution written to {out}")
+    if geojson is not None and source is not None:
+        from optimizer.geo.route_shapes import routes_geojson
+
+        try:
+            write_json_atomically(geojson, routes_geojson(source.region.road_graph, _drawn(source, problem, result)))
+        except OSError as error:
+            fail(errors, f"--geojson {geojson}: cannot write: {error}")
+        console.print(f"routes drawn to {geojson}")
     if problems:
         for message in problems:
             errors.print(f"invalid plan: {message}", markup=False, highlight=False)

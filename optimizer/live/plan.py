@@ -26,6 +26,8 @@ class LiveStop:
     leg_s: int
     """Seconds from the previous point (depot or stop) at speed factor 1."""
     leg_m: int
+    done: bool = False
+    """Picked up (reported by an event): this stop and every one before it stay where they are."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,7 @@ class LiveRoute:
                     sorted(s.skills),
                     s.leg_s,
                     s.leg_m,
+                    *([True] if s.done else []),
                 ]
                 for s in self.stops
             ],
@@ -72,8 +75,9 @@ class LiveRoute:
                 skills=frozenset(skills),
                 leg_s=int(leg_s),
                 leg_m=int(leg_m),
+                done=bool(done and done[0]),
             )
-            for b, node, access, start, end, service, load, skills, leg_s, leg_m in data["stops"]
+            for b, node, access, start, end, service, load, skills, leg_s, leg_m, *done in data["stops"]
         )
         return cls(courier_id, stops, int(data["end_leg"][0]), int(data["end_leg"][1]))
 
@@ -87,6 +91,15 @@ class DayPlan:
     def booking_ids(self) -> set[str]:
         """Every booking in the plan."""
         return {stop.booking_id for route in self.routes.values() for stop in route.stops}
+
+    def done_prefixes(self) -> dict[str, list[str]]:
+        """Per courier with a stop picked up, its stops up to the last one picked up (done or passed by)."""
+        done: dict[str, list[str]] = {}
+        for courier, route in self.routes.items():
+            last = max((k for k, stop in enumerate(route.stops) if stop.done), default=-1)
+            if last >= 0:
+                done[courier] = [stop.booking_id for stop in route.stops[: last + 1]]
+        return done
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready form, route by route (`from_json` reads it back exactly)."""

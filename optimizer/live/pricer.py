@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
@@ -21,7 +21,7 @@ from optimizer.domain import Courier, Depot, Load, Location, TimeWindow
 from optimizer.errors import ValidationError
 from optimizer.geo.road_matrix import PointRows, RoadNetworkSource
 from optimizer.live.plan import DayPlan, LiveRoute, LiveStop
-from optimizer.routing.insertion import Gaps, fits, route_gaps
+from optimizer.routing.insertion import NEVER, Gaps, fits, route_gaps
 from optimizer.timing import ForwardPass, serve_in_order
 
 IntArray = npt.NDArray[np.int64]
@@ -98,6 +98,10 @@ class LivePlanner:
         self._per_hour = np.array([c.cost_per_hour_cents for c in self.couriers], dtype=np.float64)
         self._capacity = np.array([c.capacity.as_tuple() for c in self.couriers], dtype=np.int64).reshape(-1, 3)
 
+    def depot_point(self, depot_id: str) -> tuple[int, float]:
+        """A depot's road node and access metres."""
+        return self._depot[depot_id]
+
     def locate(self, location: Location) -> PointRows:
         """An address on the road network with its paths to and from everywhere (errors name it `origin`)."""
         try:
@@ -165,6 +169,8 @@ class LivePlanner:
             [s.service_s for s in stops],
             loads,
         )
+        last_done = max((k for k, s in enumerate(stops) if s.done), default=-1)
+        gaps.latest_next[: last_done + 1] = NEVER  # nothing is inserted before a stop already picked up
         start, end = self._depot[courier.start_depot_id], self._depot[courier.end_depot_id]
         nodes = [start[0], *(s.node for s in stops), end[0]]
         access = [start[1], *(s.access_m for s in stops), end[1]]
@@ -271,6 +277,16 @@ class LivePlanner:
             return DayPlan({**plan.routes, courier_id: LiveRoute(courier_id, tuple(stops), *end_leg)})
         return plan
 
+    def picked_up(self, plan: DayPlan, booking_ids: Iterable[str]) -> DayPlan:
+        """The plan with those bookings' stops marked done (the routes without one are shared, not copied)."""
+        ids = set(booking_ids)
+        routes = dict(plan.routes)
+        for courier, route in plan.routes.items():
+            if any(s.booking_id in ids and not s.done for s in route.stops):
+                stops = tuple(replace(s, done=True) if s.booking_id in ids else s for s in route.stops)
+                routes[courier] = replace(route, stops=stops)
+        return DayPlan(routes)
+
     def schedule(self, plan: DayPlan) -> dict[str, tuple[str, int]]:
         """Courier and earliest service start of every booking in the plan."""
         found: dict[str, tuple[str, int]] = {}
@@ -278,6 +294,16 @@ class LivePlanner:
             route = plan.routes[courier.id]
             for stop, begin in zip(route.stops, _timed(courier, route).service_starts_s, strict=True):
                 found[stop.booking_id] = (courier.id, begin)
+        return found
+
+    def back_at_depot(self, plan: DayPlan) -> dict[str, int]:
+        """When each courier with stops is back at its end depot, serving as `schedule` does (seconds of the day)."""
+        found: dict[str, int] = {}
+        for courier in self.couriers:
+            route = plan.routes[courier.id]
+            if route.stops:
+                last = _timed(courier, route).service_starts_s[-1] + route.stops[-1].service_s
+                found[courier.id] = last + _scaled(route.end_leg_s, courier.speed_factor)
         return found
 
 

@@ -1,9 +1,10 @@
 """The booking invariant, checked from what is stored (no worker cache):
 
-every `booked` pickup is in exactly one route of its day, in its current slot; no other pickup (cancelled,
-displaced, moved to another day, unknown) is in any route; every day plan passes the independent validator.
-Every center-day count is exactly the returns that hold it (booked or displaced pickups, drop-offs),
-and within the center-day's capacity.
+every `booked` or `picked_up` pickup is in exactly one route of its day, in its current slot; no other
+pickup (cancelled, displaced, failed, moved to another day, unknown) is in any route; every day plan
+passes the independent validator. Every center-day count is exactly the returns that hold it (every
+pickup but a cancelled one, drop-offs), and within the center-day's capacity. Every return's status
+is what its log of events replays to.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from sqlalchemy import select
 
 from api.day_plans import DayPlans
 from api.jobs import booked_requests
+from api.journey import EventType, Status, replay
 from api.services import Service
-from api.store import BookingRow, CenterDayRow, DayPlanRow, DropOffRow
+from api.store import BookingRow, CenterDayRow, DayPlanRow, DropOffRow, ReturnEventRow, ReturnRow
 from optimizer.assignment.center_days import TOTAL
 from optimizer.domain import TimeWindow
 from optimizer.live import plan_problem, plan_result
 from optimizer.routing import validate
+
+ON_ROUTE = ("booked", "picked_up")
 
 
 def violations(service: Service) -> list[str]:
@@ -38,14 +42,14 @@ def violations(service: Service) -> list[str]:
         found += [f"{day}: {b} is in {n} routes" for b, n in seen.items() if n > 1]
         for booking_id, stop in stops.items():
             row = rows.get(booking_id)
-            if row is None or row.status != "booked" or row.day != day:
+            if row is None or row.status not in ON_ROUTE or row.day != day:
                 state = "unknown" if row is None else f"{row.status} on {row.day}"
                 found.append(f"{day}: {booking_id} is on a route but {state}")
             elif stop.window != TimeWindow(row.slot_start_s, row.slot_end_s):
                 found.append(
                     f"{day}: {booking_id} is routed in {stop.window}, booked in {row.slot_start_s}-{row.slot_end_s}"
                 )
-        booked = [row for row in rows.values() if row.status == "booked" and row.day == day]
+        booked = [row for row in rows.values() if row.status in ON_ROUTE and row.day == day]
         found += [f"{day}: booked {row.id} is on no route" for row in booked if row.id not in stops]
         requests = booked_requests([row for row in booked if row.id in stops], stops)
         if stops and len(requests) == len(stops):
@@ -63,7 +67,7 @@ def center_day_violations(service: Service) -> list[str]:
             (row.center_id, row.day, row.category): row.used
             for row in session.execute(select(CenterDayRow).where(CenterDayRow.region == service.region)).scalars()
         }
-        holding = BookingRow.status.in_(("booked", "displaced"))
+        holding = BookingRow.status != "cancelled"
         pickups = session.execute(select(BookingRow).where(holding)).scalars().all()
         dropoffs = session.execute(select(DropOffRow)).scalars().all()
     held: Counter[tuple[str, date, str]] = Counter()
@@ -81,4 +85,21 @@ def center_day_violations(service: Service) -> list[str]:
         limit = capacity.limit(centers[center_id], category, day)
         if limit is not None and n > limit:
             found.append(f"{center_id} {day} {category}: {n} over the capacity {limit}")
+    return found
+
+
+def journey_violations(service: Service) -> list[str]:
+    """Returns whose stored status is not what their log replays to (from how they came back)."""
+    with service.store.read() as session:
+        returns = session.execute(select(ReturnRow)).scalars().all()
+        logs: dict[str, list[EventType]] = {}
+        for event in session.execute(select(ReturnEventRow).order_by(ReturnEventRow.seq)).scalars():
+            logs.setdefault(event.return_id, []).append(EventType(event.type))
+    found = []
+    attempts = service.settings.max_pickup_attempts
+    for row in returns:
+        start = Status.PICKUP_BOOKED if row.method == "pickup" else Status.DROP_OFF_REGISTERED
+        replayed = replay(start, logs.get(row.return_id, []), max_attempts=attempts)
+        if replayed != row.status:
+            found.append(f"{row.return_id}: stored {row.status}, its log replays to {replayed}")
     return found

@@ -95,13 +95,15 @@ def test_booking_is_idempotent_and_never_oversells(client: TestClient) -> None:
 def test_read_cancel_and_reschedule(client: TestClient) -> None:
     booking = _book(client).json()
     shown = client.get(f"/v1/pickups/{booking['id']}", headers=PLATFORM).json()
-    events = [e["event"] for e in shown["timeline"]]
-    assert events == ["booked", "courier_assigned", "picked_up", "at_center"]
+    stages = [(e["stage"], e["estimated"]) for e in shown["timeline"]]
+    assert stages[:2] == [("requested", False), ("pickup_booked", False)]  # nothing else has happened yet
+    assert [s for s, _ in stages[2:]] == ["picked_up", "at_depot", "dispatched", "received", "inspected", "refunded"]
+    assert all(estimated for _, estimated in stages[2:])
     assert shown["courier_id"]
     moved = client.patch(f"/v1/pickups/{booking['id']}", json={"slot_id": slot(15)}, headers=PLATFORM)
     assert moved.status_code == 200
     assert moved.json()["slot_id"] == slot(15)
-    picked = next(e for e in moved.json()["timeline"] if e["event"] == "picked_up")
+    picked = next(e for e in moved.json()["timeline"] if e["stage"] == "picked_up")
     assert "T15:" in picked["at"] or "T16:" in picked["at"]
     cancelled = client.delete(f"/v1/pickups/{booking['id']}", headers=PLATFORM)
     assert cancelled.json()["status"] == "cancelled"

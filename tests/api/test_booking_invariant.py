@@ -1,9 +1,10 @@
 """The booking invariant holds after every step of any interleaving of the ways the state changes.
 
 A stateful property test (hypothesis) books, cancels, reschedules, re-plans on request and in the
-background, changes the fleet, registers drop-offs and re-assigns returns to centers, in any order,
-on SQLite and on PostgreSQL, and checks the invariants (`tests/api/invariant.py`) from what is stored
-after every step.
+background, changes the fleet, registers drop-offs, re-assigns returns to centers, and reports pickups
+picked up or failed (then rebooks them by rescheduling), in any order, on SQLite and on PostgreSQL,
+and checks the invariants (`tests/api/invariant.py`) from what is stored after every step; and that
+the stops up to each courier's last picked-up one stay first, in their order, whatever comes next.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,13 +20,14 @@ from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule, run_state_machine_as_test
 
 from api import jobs
+from api.day_plans import DayPlans
 from api.errors import ConflictError
-from api.schemas import DropOffCreate, LatLon, ParcelIn, PickupCreate, PlanCreate, QuoteCreate
+from api.schemas import DropOffCreate, EventCreate, LatLon, ParcelIn, PickupCreate, PlanCreate, QuoteCreate
 from api.services import Service
 from api.store import Store
 from optimizer.errors import ValidationError
 from tests.api.api_client import settings as service_settings, slot, tomorrow
-from tests.api.invariant import center_day_violations, violations
+from tests.api.invariant import center_day_violations, journey_violations, violations
 from tests.conftest import POSTGRES_URL, reset_postgres
 
 ADDRESSES = [(31.2304, 121.4737), (31.2331, 121.4790), (31.2352, 121.4712), (31.2280, 121.4768), (31.2371, 121.4751)]
@@ -58,6 +60,8 @@ def _machine(kind: str, folder: Path) -> type[RuleBasedStateMachine]:
             self.now = datetime.now(UTC)
             self.started: list[str] = []
             self.service = self._service(per_depot=1)
+            self.done: dict[date, dict[str, list[str]]] | None = {}
+            """Each day's done prefixes after the last step (None: the fleet changed, routes start anew)."""
 
         def _service(self, per_depot: int) -> Service:
             config = service_settings(
@@ -134,6 +138,7 @@ def _machine(kind: str, folder: Path) -> type[RuleBasedStateMachine]:
         def change_the_fleet(self, per_depot: int) -> None:
             self.service = self._service(per_depot)
             self.service.fleet.reconcile(self.now)
+            self.done = None
 
         @rule(address=st.sampled_from(ADDRESSES), point=st.integers(0, 2))
         def register_a_dropoff(self, address: tuple[float, float], point: int) -> None:
@@ -157,6 +162,38 @@ def _machine(kind: str, folder: Path) -> type[RuleBasedStateMachine]:
         def reassign(self) -> None:
             done = self.service.centers.reassign(self.now)
             assert done.cost_after_cents <= done.cost_before_cents
+
+        @rule(pickup=pickups, failed=st.booleans())
+        def report(self, pickup: str, failed: bool) -> None:
+            if pickup == "pk_none":
+                return
+            return_id = self.service.bookings.get("platform", pickup).return_id
+            assert return_id is not None
+            event = EventCreate(
+                event_id=f"e-{next(_databases)}",
+                type="pickup_failed" if failed else "picked_up",
+                at=self.now,
+                reason="not_home" if failed else None,
+            )
+            with contextlib.suppress(ConflictError):  # refused by the journey: nothing changes
+                self.service.events.post("ops", return_id, event, self.now)
+
+        @invariant()
+        def picked_up_stops_stay_first_in_their_order(self) -> None:
+            plans = DayPlans(self.store, self.service.region, self.service.desk.planner.empty_plan())
+            found: dict[date, dict[str, list[str]]] = {}
+            for day in (tomorrow(), tomorrow() + timedelta(days=1)):
+                plan = plans.read(day)
+                for courier, prefix in (self.done or {}).get(day, {}).items():
+                    ids = [stop.booking_id for stop in plan.routes[courier].stops]
+                    kept = [b for b in prefix if b in ids]  # a passed-by stop may be cancelled or fail
+                    assert ids[: len(kept)] == kept, f"{courier} on {day}: {ids} lost its done prefix {kept}"
+                found[day] = plan.done_prefixes()
+            self.done = found
+
+        @invariant()
+        def every_return_is_where_its_events_put_it(self) -> None:
+            assert journey_violations(self.service) == []
 
         @invariant()
         def every_booked_pickup_is_in_exactly_one_route_in_its_slot(self) -> None:

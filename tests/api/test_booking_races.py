@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from threading import Barrier
@@ -16,9 +17,10 @@ import pytest
 
 from api import jobs
 from api.errors import ConflictError
-from api.schemas import LatLon, ParcelIn, PickupCreate, PlanCreate
+from api.schemas import EventCreate, LatLon, ParcelIn, PickupCreate, PlanCreate
 from api.services import Service
 from api.store import Store
+from optimizer.live import DayPlan
 from tests.api.api_client import settings as service_settings, slot, tomorrow
 from tests.api.invariant import violations
 
@@ -188,3 +190,60 @@ def test_a_replan_prepared_before_a_fleet_change_is_superseded_not_applied(store
     assert smaller.plan_jobs.get(job.id, now).status == "superseded"
     assert violations(smaller) == []
     assert smaller.bookings.get("platform", pickup).courier_id in set(smaller.current_plan(tomorrow()).routes)
+
+
+def _pick_up(service: Service, pickup: str) -> None:
+    """The courier reports the pickup done."""
+    return_id = service.bookings.get("platform", pickup).return_id
+    assert return_id is not None
+    now = datetime.now(UTC)
+    service.events.post("ops", return_id, EventCreate(event_id=f"up-{pickup}", type="picked_up", at=now), now)
+
+
+def _route_of(service: Service, pickup: str) -> tuple[str, list[str]]:
+    plan = service.current_plan(tomorrow())
+    return next(
+        (courier, [s.booking_id for s in route.stops])
+        for courier, route in plan.routes.items()
+        if pickup in [s.booking_id for s in route.stops]
+    )
+
+
+def test_nothing_is_booked_before_a_stop_already_picked_up(service: Service) -> None:
+    late = _book(service, hour=13)
+    _pick_up(service, late)
+    early = _book(service, hour=9)  # the same address, earlier: it would go first, were the stop not done
+    courier, stops = _route_of(service, late)
+    assert stops.index(late) == 0
+    assert _route_of(service, early) != (courier, [early, late])
+    assert violations(service) == []
+
+
+def test_a_replan_keeps_the_stops_picked_up_while_it_searched(store: Store) -> None:
+    started: list[str] = []
+    service = service_on(store, started, couriers_per_depot=1)
+    now = datetime.now(UTC)
+    for k, hour in enumerate([9, 9, 11, 11, 13, 13, 15, 15]):
+        _book(service, hour=hour, lat=31.2290 + k * 0.0002)
+    routes = (_route_of(service, p) for p in service.current_plan(tomorrow()).booking_ids())
+    courier, stops = max(routes, key=lambda route: len(route[1]))
+    assert len(stops) >= 3
+    _pick_up(service, stops[0])
+    service.plan_jobs.create("ops", PlanCreate(date=tomorrow(), time_limit_s=0.5), now)
+    prepared = jobs.prepare_plan(service, started.pop())  # the search locked the first stop only
+    assert prepared is not None
+    _pick_up(service, stops[1])  # meanwhile the courier picked up its second
+    jobs.apply_plan(service, prepared)
+    route = service.current_plan(tomorrow()).routes[courier]
+    assert [s.booking_id for s in route.stops][:2] == stops[:2]
+    assert [s.done for s in route.stops][:2] == [True, True]
+    assert violations(service) == []
+
+    # a plan that puts the courier's done stops in another order is never applied
+    snapshot = service.current_plan(tomorrow())
+    head, second, *rest = snapshot.routes[courier].stops
+    reordered = DayPlan({**snapshot.routes, courier: replace(snapshot.routes[courier], stops=(second, head, *rest))})
+    again, _ = service.plan_jobs.create("ops", PlanCreate(date=tomorrow(), time_limit_s=0.5), now)
+    jobs.apply_plan(service, jobs.PreparedPlan(again.id, tomorrow(), snapshot, reordered, True, {}))
+    assert service.plan_jobs.get(again.id, now).status == "superseded"
+    assert [s.booking_id for s in service.current_plan(tomorrow()).routes[courier].stops][:2] == stops[:2]

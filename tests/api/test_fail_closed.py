@@ -95,3 +95,22 @@ def test_a_bad_center_capacity_stops_the_server_before_it_starts(
     assert result.exit_code == 2
     assert re.search(message, " ".join(result.output.split())), result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        ("lab:C9", r"BACKHAUL_CENTER_TENANTS: lab: C9 is not a center of shanghai-central"),
+        ("lab", r"bad setting: center_tenants: .*each entry must be tenant:id"),
+    ],
+)
+def test_a_center_system_of_an_unknown_center_stops_the_server_before_it_starts(
+    clean_environment: pytest.MonkeyPatch, tmp_path: Path, entries: str, message: str
+) -> None:
+    clean_environment.setenv("BACKHAUL_REGION", "shanghai-central")
+    clean_environment.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'backhaul.db'}")
+    clean_environment.setenv("BACKHAUL_CENTER_TENANTS", entries)
+    result = CliRunner().invoke(app, ["serve", "--dev", "--port", "8931"])
+    assert result.exit_code == 2
+    assert re.search(message, " ".join(result.output.split())), result.output
+    assert "Traceback" not in result.output

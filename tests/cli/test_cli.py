@@ -7,11 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from backhaul.cli import app
+from optimizer.geo.region import load_region
 from optimizer.io.problem_json import load_problem
 from tests.paths import SAMPLE_PROBLEM
+from tests.route_geometry import drawn_metres, off_network
 
 SAMPLE = SAMPLE_PROBLEM
 runner = CliRunner()
@@ -61,3 +64,25 @@ def test_unwritable_out_path_is_refused_before_solving(tmp_path: Path) -> None:
     assert folder_as_file.exit_code == 2
     assert "--out" in folder_as_file.output
     assert "not a writable file path" in folder_as_file.output
+
+
+def test_route_draws_its_plan_along_the_roads_as_geojson(tmp_path: Path) -> None:
+    out, drawn = tmp_path / "solution.json", tmp_path / "routes.geojson"
+    args = ["route", str(SAMPLE), "--region", "shenzhen-pingshan", "--cache-dir", str(tmp_path / "cache")]
+    args += ["--time-limit", "3", "--solution-limit", "20", "--out", str(out), "--geojson", str(drawn)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    collection = json.loads(drawn.read_text())
+    solution = json.loads(out.read_text())
+    assert off_network(collection, load_region("shenzhen-pingshan").road_graph) == []
+    metres = drawn_metres(collection)
+    for route in solution["routes"]:
+        assert metres[route["courier_id"]] == pytest.approx(route["distance_m"], rel=0.01)
+    stops = [f for f in collection["features"] if f["properties"].get("kind") == "stop"]
+    assert len(stops) == sum(len(route["stops"]) for route in solution["routes"])
+
+
+def test_geojson_without_a_road_network_is_refused_before_solving(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["route", str(SAMPLE), "--geojson", str(tmp_path / "routes.geojson")])
+    assert result.exit_code == 2
+    assert "--geojson draws legs along the road network: give --region too" in result.output

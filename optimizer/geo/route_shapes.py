@@ -1,0 +1,110 @@
+"""Routes drawn on the map: a GeoJSON `Point` per stop and a `LineString` per leg along the roads driven.
+
+The legs follow the fastest paths of the road graph, read from the shortest-path predecessors of
+one search per leg start (the same packed weights the matrices use), so every vertex of a leg is a
+road node, and a leg's road metres are those of the path the matrices priced. A point off the road
+reaches its road node by its access leg; each leg reports those metres too (`access_m`), so
+`road_m + access_m` is the leg as planned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.sparse.csgraph import dijkstra
+
+from optimizer.errors import ValidationError
+from optimizer.geo.road_graph import DISTANCE_SHIFT, RoadGraph
+
+SEARCH_CHUNK = 64
+"""Leg starts searched at once (each search keeps a row of distances and predecessors per node)."""
+
+
+@dataclass(frozen=True)
+class RoutePoint:
+    """A depot or stop of a route: its road node and access metres, where it is, and what to show of it."""
+
+    node: int
+    access_m: float
+    lon: float
+    lat: float
+    properties: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DrawnRoute:
+    """One courier's route as points in driving order (start depot, stops, end depot)."""
+
+    courier_id: str
+    points: Sequence[RoutePoint]
+
+
+def leg_paths(graph: RoadGraph, pairs: Sequence[tuple[int, int]]) -> list[tuple[list[int], int]]:
+    """The road nodes of the fastest path of each (from, to) pair (both ends included) and its decimetres."""
+    starts = sorted({a for a, _ in pairs})
+    row_of = {node: k for k, node in enumerate(starts)}
+    packed = np.empty((len(starts), graph.csr.shape[0]), dtype=np.float64)
+    predecessors = np.empty((len(starts), graph.csr.shape[0]), dtype=np.int32)
+    for first in range(0, len(starts), SEARCH_CHUNK):
+        chunk = starts[first : first + SEARCH_CHUNK]
+        found = dijkstra(graph.csr, directed=True, indices=chunk, return_predecessors=True)
+        packed[first : first + len(chunk)], predecessors[first : first + len(chunk)] = found
+    paths = []
+    for a, b in pairs:
+        row = row_of[a]
+        if not np.isfinite(packed[row, b]):
+            raise ValidationError("routes", f"road node {b} cannot be reached from {a}")
+        path = [b]
+        while path[-1] != a:
+            path.append(int(predecessors[row, path[-1]]))
+        total = packed[row, b]
+        paths.append((path[::-1], int(np.rint((total - np.floor(total)) / DISTANCE_SHIFT))))
+    return paths
+
+
+def routes_geojson(graph: RoadGraph, routes: Sequence[DrawnRoute]) -> dict[str, Any]:
+    """Every route as GeoJSON: a `Point` per depot and stop, a `LineString` per leg along the roads.
+
+    A leg's properties: `courier_id`, `leg` (from 0), `from` and `to` (the points' `id`), `road_m`
+    (metres along the geometry), `access_m` (off the road at both ends), `distance_m` (their sum).
+    """
+    pairs = [(a.node, b.node) for route in routes for a, b in zip(route.points[:-1], route.points[1:], strict=True)]
+    paths = iter(leg_paths(graph, pairs))
+    features: list[dict[str, Any]] = []
+    for route in routes:
+        for point in route.points:
+            features.append(_point(point, route.courier_id))
+        for k, (a, b) in enumerate(zip(route.points[:-1], route.points[1:], strict=True)):
+            path, road_dm = next(paths)
+            coordinates = [[float(x) for x in graph.lonlat[node]] for node in path]
+            if len(coordinates) == 1:
+                coordinates.append(coordinates[0])  # the same road node: a leg of no road metres
+            access = a.access_m + b.access_m
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "LineString", "coordinates": coordinates},
+                    "properties": {
+                        "kind": "leg",
+                        "courier_id": route.courier_id,
+                        "leg": k,
+                        "from": a.properties.get("id"),
+                        "to": b.properties.get("id"),
+                        "road_m": round(road_dm / 10, 1),
+                        "access_m": round(access, 1),
+                        "distance_m": round(road_dm / 10 + access, 1),
+                    },
+                }
+            )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _point(point: RoutePoint, courier_id: str) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [point.lon, point.lat]},
+        "properties": {"courier_id": courier_id, **point.properties},
+    }
