@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,6 +46,17 @@ TOOL_VARIABLES = frozenset(
 """`BACKHAUL_*` variables that are not settings: the test suite's own (README, "Tests")."""
 _FLEET, _GRID, _SLOTS = FleetSpec(), SlotGrid(), SlotPolicy()
 """The domain's defaults: each setting below starts from them, so a default is declared once."""
+
+
+def _json_object(value: str, shape: str) -> dict[str, Any]:
+    """A setting's JSON object, or a ValueError saying the `shape` it should have."""
+    try:
+        table = json.loads(value)
+    except ValueError:
+        raise ValueError(shape) from None
+    if not isinstance(table, dict):
+        raise ValueError(shape)
+    return table
 
 
 @dataclass(frozen=True)
@@ -201,12 +213,7 @@ class Settings(BaseSettings):
         if not value:
             return value
         shape = 'a JSON object {"tenant": {"url": "https://...", "secret": "at least 32 characters"}}'
-        try:
-            table = json.loads(value)
-        except ValueError:
-            raise ValueError(shape) from None
-        if not isinstance(table, dict):
-            raise ValueError(shape)
+        table = _json_object(value, shape)
         for tenant, entry in table.items():
             if not isinstance(entry, dict) or set(entry) != {"url", "secret"}:
                 raise ValueError(f"{tenant}: {shape}")
@@ -283,14 +290,13 @@ class Settings(BaseSettings):
         if not value:
             return value
         shape = 'a JSON object {"default" or "YYYY-MM-DD": {"center[/category]": returns}}'
+        table = _json_object(value, shape)
         try:
-            table = json.loads(value)
-            keys = [key for key in table if key != "default"] if isinstance(table, dict) else None
-            for key in keys or ():
+            for key in (key for key in table if key != "default"):
                 date.fromisoformat(key)
         except ValueError:
             raise ValueError(shape) from None
-        if keys is None or not all(isinstance(entries, dict) for entries in table.values()):
+        if not all(isinstance(entries, dict) for entries in table.values()):
             raise ValueError(shape)
         return value
 

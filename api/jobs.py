@@ -59,10 +59,15 @@ def booked_requests(rows: Sequence[BookingRow], stops: Mapping[str, LiveStop]) -
             stops[row.id],
             Location(row.lat, row.lon),
             TimeWindow(row.slot_start_s, row.slot_end_s),
-            [Parcel(p["weight_g"], p["volume_cm3"], p.get("count", 1)) for p in row.parcels],
+            [_parcel(p) for p in row.parcels],
+            [_parcel(p) for p in row.delivery_parcels or []],
         )
         for row in rows
     ]
+
+
+def _parcel(line: Mapping[str, Any]) -> Parcel:
+    return Parcel(line["weight_g"], line["volume_cm3"], line.get("count", 1))
 
 
 def run_plan_job(settings_json: str, job_id: str) -> None:

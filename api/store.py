@@ -90,6 +90,8 @@ class BookingRow(Base):
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     parcels: Mapped[list[Any]]
+    delivery_parcels: Mapped[list[Any] | None]
+    """An exchange's replacement item, handed over at the stop."""
     category: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(String(40))
     merchant_id: Mapped[str] = mapped_column(String(100))

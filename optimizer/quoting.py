@@ -117,12 +117,21 @@ class ReturnsDesk:
         self.categories = tuple(sorted({name for c in sites.centers for name in c.categories}))
 
     # -- pickups and slots -------------------------------------------------------------------------
-    def pickup(self, rows: PointRows, parcels: Sequence[Parcel], skills: frozenset[str] = frozenset()) -> NewPickup:
-        """A pickup at a located address: service time grows with the parcel count; heavy items need `bulky`."""
-        load = total_load(parcels)
-        heavy = any(p.weight_g >= BULKY_KG * 1000 for p in parcels)
-        service_s = 180 + 60 * (load.parcels - 1) + (240 if heavy else 0)
-        return NewPickup(rows, service_s, load, skills | ({"bulky"} if heavy else set()))
+    def pickup(
+        self,
+        rows: PointRows,
+        parcels: Sequence[Parcel],
+        skills: frozenset[str] = frozenset(),
+        delivery_parcels: Sequence[Parcel] = (),
+    ) -> NewPickup:
+        """A pickup at a located address: service time grows with the parcel count; heavy items need `bulky`.
+
+        An exchange hands `delivery_parcels` over at the same stop (a minute more for each).
+        """
+        load, delivery = total_load(parcels), total_load(delivery_parcels)
+        heavy = any(p.weight_g >= BULKY_KG * 1000 for p in (*parcels, *delivery_parcels))
+        service_s = 180 + 60 * (load.parcels - 1) + 60 * delivery.parcels + (240 if heavy else 0)
+        return NewPickup(rows, service_s, load, skills | ({"bulky"} if heavy else set()), delivery)
 
     def parse_slot(self, text: str) -> tuple[date, TimeWindow]:
         """The day and window of a slot id; an id off the grid is an error naming `slot_id`."""

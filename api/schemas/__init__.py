@@ -31,10 +31,12 @@ from api.schemas.plans import DayRoute, DayRoutesPublic, PlanCreate, PlanJobPubl
 from api.schemas.quotes import QuoteCreate, QuoteOption, QuotePublic, SlotPublic, SlotsPublic
 from api.schemas.returns import (
     DropOffCreate,
+    DropOffNearby,
     DropOffPublic,
     EventAccepted,
     EventCreate,
     EventPublic,
+    NextSteps,
     PickupCreate,
     PickupPublic,
     PickupUpdate,
@@ -54,6 +56,7 @@ __all__ = [
     "DayRoute",
     "DayRoutesPublic",
     "DropOffCreate",
+    "DropOffNearby",
     "DropOffPublic",
     "ErrorCode",
     "EventAccepted",
@@ -63,6 +66,7 @@ __all__ = [
     "Id",
     "IsoDate",
     "LatLon",
+    "NextSteps",
     "ParcelIn",
     "PayerShare",
     "PickupCreate",

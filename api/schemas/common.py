@@ -85,11 +85,15 @@ class ReturnFields(Strict):
     insured: bool = False
     merchant_id: Id
     order_value_cents: int | None = Field(None, ge=0, le=10**12)
+    delivery_parcels: list[ParcelIn] | None = Field(
+        None, min_length=1, max_length=1000, description="an exchange: the replacement item handed over at the pickup"
+    )
 
     def quoted_fields(self) -> dict[str, Any]:
         """The fields a quote id signs and a booking from it uses (JSON-ready)."""
         return self.model_dump(
-            mode="json", include={"origin", "parcels", "category", "reason", "insured", "merchant_id"}
+            mode="json",
+            include={"origin", "parcels", "category", "reason", "insured", "merchant_id", "delivery_parcels"},
         )
 
 

@@ -62,6 +62,7 @@ class RouteStop(Strict):
     lat: float
     lon: float
     parcels: list[dict[str, Any]] = Field(description="what to collect: weight_g, volume_cm3, count per line")
+    delivery_parcels: list[dict[str, Any]] = Field(description="an exchange's replacement item, to hand over")
 
 
 class DayRoute(Strict):

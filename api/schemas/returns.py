@@ -49,13 +49,16 @@ class PickupCreate(Strict):
     reason: Reason | None = None
     insured: bool = False
     merchant_id: Id | None = None
+    delivery_parcels: list[ParcelIn] | None = Field(
+        None, min_length=1, max_length=1000, description="an exchange: the replacement item handed over at the pickup"
+    )
 
     @model_validator(mode="after")
     def _quote_or_request(self) -> PickupCreate:
         fields = (self.origin, self.parcels, self.category, self.reason, self.merchant_id)
         if self.quote_id is None and any(value is None for value in fields):
             raise ValueError("give quote_id, or origin, parcels, category, reason and merchant_id")
-        if self.quote_id is not None and any(value is not None for value in fields):
+        if self.quote_id is not None and any(value is not None for value in (*fields, self.delivery_parcels)):
             raise ValueError("give quote_id or the return's fields, not both")
         return self
 
@@ -117,6 +120,7 @@ class PickupPublic(Strict):
     amount_cents: int | None = Field(description="the price booked (from the quote when booked from one)")
     currency: str | None
     payers: list[PayerShare] | None = Field(description="who pays how much of `amount_cents`")
+    delivery_parcels: list[ParcelIn] | None = Field(None, description="an exchange: the replacement item")
     timeline: list[TimelineEntry] = Field(description="the return's stages, as GET /v1/returns/{return_id} has them")
 
 
@@ -170,18 +174,33 @@ class ReturnPublic(Strict):
     events: list[EventPublic] = Field(description="every event in the order it was stored")
 
 
-class EventAccepted(Strict):
-    """The return after an event, and for a failed pickup what can be booked instead."""
+class DropOffNearby(Strict):
+    """A drop-off point near the return's address, by road."""
 
-    event_id: str
-    return_id: str
-    status: Status
+    point_id: str
+    distance_m: int
+
+
+class NextSteps(Strict):
+    """After a failed pickup: what can be booked instead."""
+
     rebook_options: list[SlotPublic] | None = Field(
         None,
         description="after `pickup_failed`: the next slots that can take the pickup, priced like any slot "
         "(rebook one with PATCH /v1/pickups/{pickup_id}); empty once no attempt is left",
     )
     drop_off_only: bool = Field(False, description="no doorstep attempt is left: only a drop-off remains")
+    drop_off_points: list[DropOffNearby] | None = Field(
+        None, description="with `drop_off_only`: the nearest drop-off points, where the shopper may leave it"
+    )
+
+
+class EventAccepted(NextSteps):
+    """The return after an event, and for a failed pickup what can be booked instead."""
+
+    event_id: str
+    return_id: str
+    status: Status
 
 
 class ReturnSummary(Strict):

@@ -45,7 +45,9 @@ class Bookings:
     def _resolve(self, tenant: str, body: PickupCreate, now: datetime) -> tuple[dict[str, Any], int | None]:
         """The return's fields, and the amount the quote bound for the slot (None when booked without a quote)."""
         if body.quote_id is None:
-            request = body.model_dump(mode="json", include={"origin", "parcels", "category", "reason", "insured"})
+            request = body.model_dump(
+                mode="json", include={"origin", "parcels", "category", "reason", "insured", "delivery_parcels"}
+            )
             request["merchant_id"] = body.merchant_id
             self.quotes.check_merchant(tenant, request["merchant_id"])
             return request, None
@@ -73,9 +75,10 @@ class Bookings:
             raise ConflictError(f"booking for slot {body.slot_id} has closed", code="booking_closed")
         is_quality_problem(request["reason"])
         parcels = context.parcels([ParcelIn(**p) for p in request["parcels"]])
+        deliveries = context.parcels([ParcelIn(**p) for p in request.get("delivery_parcels") or []], "delivery_parcels")
         origin = request["origin"]
         rows = desk.located(Location(origin["lat"], origin["lon"]))
-        pickup = desk.pickup(rows, parcels)
+        pickup = desk.pickup(rows, parcels, delivery_parcels=deliveries)
         weight = sum(p.weight_g * p.count for p in parcels)
         depot = desk.nearest_depot(rows)
         policy = desk.policies.for_merchant(request["merchant_id"])
@@ -104,6 +107,7 @@ class Bookings:
                 lat=origin["lat"],
                 lon=origin["lon"],
                 parcels=request["parcels"],
+                delivery_parcels=request.get("delivery_parcels"),
                 category=request["category"],
                 reason=request["reason"],
                 merchant_id=request["merchant_id"],
@@ -198,9 +202,8 @@ class Bookings:
         context.check_day(day, now, "slot_id")
         if not desk.is_open(day, window, now):
             raise ConflictError(f"booking for slot {new_slot} has closed", code="booking_closed")
-        parcels = context.parcels([ParcelIn(**p) for p in row.parcels])
-        rows = desk.located(Location(row.lat, row.lon))  # the address never changes
-        pickup = desk.pickup(rows, parcels)
+        pickup = context.booked_pickup(row)
+        rows = pickup.rows
         with context.store.write() as session:
             booking = self._locked(session, pickup_id, tenant)
             if booking.status not in {"booked", "displaced", "failed"}:
@@ -222,8 +225,9 @@ class Bookings:
             saved = [context.plans.save(session, held, plans[d]) for d, held in locked.items()]
             if day != booking.day:  # collected another day: its place at a center moves with it
                 self._release(session, booking)
-                weight = sum(p.weight_g * p.count for p in parcels)
-                place = self.centers.reserve(session, desk.nearest_depot(rows), booking.category, weight, day)
+                place = self.centers.reserve(
+                    session, desk.nearest_depot(rows), booking.category, pickup.load.weight_g, day
+                )
                 booking.center_id, booking.processing_date, booking.haul_m = place.center.id, place.day, place.haul_m
                 booking.origin_id = desk.origins[desk.nearest_depot(rows)]
             booking.day, booking.slot_start_s, booking.slot_end_s = day, window.start_s, window.end_s
@@ -266,5 +270,6 @@ class Bookings:
             amount_cents=row.amount_cents,
             currency=row.currency,
             payers=[PayerShare.model_validate(p) for p in row.payers] if row.payers else None,
+            delivery_parcels=[ParcelIn.model_validate(p) for p in row.delivery_parcels or []] or None,
             timeline=timeline,
         )

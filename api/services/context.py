@@ -104,11 +104,17 @@ class ServiceContext:
         if days > self.settings.max_slot_days:
             raise ValidationError("days", f"at most {self.settings.max_slot_days}")
 
-    def parcels(self, parcels: list[ParcelIn]) -> list[Parcel]:
-        """The parcel lines as domain parcels, within the per-return limit."""
+    def parcels(self, parcels: list[ParcelIn], field: str = "parcels") -> list[Parcel]:
+        """The parcel lines as domain parcels, within the per-return limit (else a 422 naming `field`)."""
         if sum(p.count for p in parcels) > self.settings.max_parcels:
-            raise ValidationError("parcels", f"at most {self.settings.max_parcels} parcels per return")
+            raise ValidationError(field, f"at most {self.settings.max_parcels} parcels per return")
         return [Parcel(p.weight_g, p.volume_cm3, p.count) for p in parcels]
+
+    def booked_pickup(self, row: BookingRow) -> NewPickup:
+        """A booked pickup located again (its address, parcels and exchange item never change)."""
+        parcels = self.parcels([ParcelIn(**p) for p in row.parcels])
+        deliveries = self.parcels([ParcelIn(**p) for p in row.delivery_parcels or []], "delivery_parcels")
+        return self.desk.pickup(self.desk.located(Location(row.lat, row.lon)), parcels, delivery_parcels=deliveries)
 
     def pickup_at(self, origin: LatLon, parcels: list[Parcel]) -> NewPickup:
         """A pickup of `parcels` at an address, located on the road network."""

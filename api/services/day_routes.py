@@ -31,6 +31,7 @@ RUN_SHEET_COLUMNS = (
     "lon",
     "parcels",
     "weight_kg",
+    "deliver",
     "done",
 )
 
@@ -69,6 +70,7 @@ class DayRoutes:
                         lat=row.lat,
                         lon=row.lon,
                         parcels=row.parcels,
+                        delivery_parcels=row.delivery_parcels or [],
                     )
                 )
             routes.append(DayRoute(courier_id=courier, distance_m=_distance_m(route), stops=stops))
@@ -117,8 +119,10 @@ class DayRoutes:
         for k, stop in enumerate(route.stops, start=1):
             count = sum(int(p.get("count", 1)) for p in stop.parcels)
             weight = sum(int(p["weight_g"]) * int(p.get("count", 1)) for p in stop.parcels) / 1000
+            deliver = sum(int(p.get("count", 1)) for p in stop.delivery_parcels)
             eta = stop.service_start.strftime("%H:%M")
-            row = (k, stop.pickup_id, stop.return_id, stop.slot_id, eta, stop.lat, stop.lon, count, weight, stop.done)
+            where = (stop.lat, stop.lon)
+            row = (k, stop.pickup_id, stop.return_id, stop.slot_id, eta, *where, count, weight, deliver, stop.done)
             writer.writerow(row)
         return out.getvalue()
 

@@ -18,12 +18,11 @@ from typing import Any
 
 from api.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError
 from api.journey import EventType, Status
-from api.schemas import EventAccepted, EventCreate, ParcelIn, SlotPublic
+from api.schemas import DropOffNearby, EventAccepted, EventCreate, NextSteps, SlotPublic
 from api.services.context import ServiceContext, utc
 from api.services.quotes import Quotes
 from api.services.returns import Returns
 from api.store import BookingRow, DropOffRow, ReturnRow
-from optimizer.domain import Location
 from optimizer.errors import ValidationError
 from optimizer.live import DayPlan, NewPickup
 
@@ -64,7 +63,7 @@ class Events:
             raise ValidationError("at", f"{body.at.isoformat()} is in the future")
         digest = hashlib.sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
         again = self._pickup_again(return_id) if event is EventType.PICKUP_FAILED else None  # road searches: unlocked
-        saved, options, exhausted = None, None, False
+        saved, steps = None, NextSteps()
         with context.store.write() as session:
             row = self.returns.locked(session, return_id)
             booking = session.get(BookingRow, row.pickup_id, with_for_update=True) if row.pickup_id else None
@@ -92,13 +91,9 @@ class Events:
                         changed = planner.picked_up(locked.plan, [booking.id])
                     else:
                         changed = planner.remove(locked.plan, booking.id)
-                        exhausted = row.failed_attempts + 1 >= context.settings.max_pickup_attempts
                         assert again is not None
-                        options = [] if exhausted else self._options(booking, again, now, {booking.day: changed})
-                        extra = {
-                            "rebook_options": [o.model_dump(mode="json") for o in options],
-                            "drop_off_only": exhausted,
-                        }
+                        steps = self._next_steps(booking, again, row.failed_attempts + 1, now, {booking.day: changed})
+                        extra = steps.model_dump(mode="json")
                     saved = context.plans.save(session, locked, changed)
                     booking.status = "picked_up" if event is EventType.PICKED_UP else "failed"
                     booking.updated_at = now
@@ -119,16 +114,26 @@ class Events:
         if saved is not None:
             context.plans.remember(saved)
         if stored is not None and status is Status.PICKUP_FAILED and booking is not None:  # a replay: as of now
-            exhausted = failed >= context.settings.max_pickup_attempts
-            options = [] if exhausted else self._options(booking, self._pickup_again(return_id), now)
-        accepted = EventAccepted(
-            event_id=body.event_id,
-            return_id=return_id,
-            status=status,
-            rebook_options=options,
-            drop_off_only=exhausted,
-        )
+            steps = self._next_steps(booking, self._pickup_again(return_id), failed, now)
+        accepted = EventAccepted(event_id=body.event_id, return_id=return_id, status=status, **dict(steps))
         return accepted, stored is not None
+
+    def _next_steps(
+        self,
+        booking: BookingRow,
+        pickup: NewPickup,
+        failed: int,
+        now: datetime,
+        held: dict[date, DayPlan] | None = None,
+    ) -> NextSteps:
+        """After a failed pickup: the slots to rebook while attempts are left, else the nearest drop-off points."""
+        if failed < self.context.settings.max_pickup_attempts:
+            return NextSteps(rebook_options=self._options(booking, pickup, now, held))
+        points = [
+            DropOffNearby(point_id=point.id, distance_m=metres)
+            for point, metres in self.context.desk.nearest_drop_offs(pickup.rows)
+        ]
+        return NextSteps(rebook_options=[], drop_off_only=True, drop_off_points=points)
 
     def _pickup_again(self, return_id: str) -> NewPickup:
         """The return's pickup located again (its address and parcels never change); 404 if it has none."""
@@ -137,9 +142,7 @@ class Events:
             booking = session.get(BookingRow, row.pickup_id) if row and row.pickup_id else None
         if booking is None or row is None or row.region != self.context.region:
             raise NotFoundError(f"no pickup for return {return_id}")
-        desk = self.context.desk
-        parcels = self.context.parcels([ParcelIn(**p) for p in booking.parcels])
-        return desk.pickup(desk.located(Location(booking.lat, booking.lon)), parcels)
+        return self.context.booked_pickup(booking)
 
     def _options(
         self, booking: BookingRow, pickup: NewPickup, now: datetime, held: dict[date, DayPlan] | None = None

@@ -64,6 +64,10 @@ class Quotes:
     def quote(self, tenant: str, body: QuoteCreate, now: datetime) -> QuotePublic:
         """Doorstep pickup (its slots and price) and the nearest drop-off points, each with payer and center.
 
+        An exchange (`delivery_parcels`) is priced as the pickup that also carries the replacement
+        from the depot: only couriers with room for both loads at every point of their route can take
+        it. Its replacement is handed over at the door, so no drop-off point is offered.
+
         The quote id signs what was offered: the return, each bookable slot and drop-off point with its amount.
         """
         context, desk = self.context, self.desk
@@ -74,7 +78,8 @@ class Quotes:
         context.check_day(first, now, "date_from")
         context.check_slot_days(body.days)
         rows = desk.located(Location(body.origin.lat, body.origin.lon))
-        pickup = desk.pickup(rows, parcels)
+        deliveries = context.parcels(body.delivery_parcels or [], "delivery_parcels")
+        pickup = desk.pickup(rows, parcels, delivery_parcels=deliveries)
         policy = desk.policies.for_merchant(body.merchant_id)
         weight = sum(p.weight_g * p.count for p in parcels)
         options: list[dict[str, Any]] = []
@@ -91,7 +96,7 @@ class Quotes:
                 | {"slots": slots}
             )
         drop_offs: dict[str, int] = {}
-        for point, metres in desk.nearest_drop_offs(rows):
+        for point, metres in [] if deliveries else desk.nearest_drop_offs(rows):  # an exchange is at the door
             today = context.today(now)
             at_point = self.centers.estimate(desk.origins.index(point.id), body.category, weight, today)
             drop_offs[point.id] = policy.drop_off_fee_cents + (at_point.transport_cents if at_point else 0)

@@ -18,10 +18,25 @@ from optimizer.routing.problem import RoutingProblem
 from optimizer.routing.result import RoutingResult, SolveStatus
 
 
-def booked_request(stop: LiveStop, location: Location, slot: TimeWindow, parcels: Sequence[Parcel]) -> PickupRequest:
-    """A booked pickup as a routing request: its booked slot, the live plan's service time and skills."""
+def booked_request(
+    stop: LiveStop,
+    location: Location,
+    slot: TimeWindow,
+    parcels: Sequence[Parcel],
+    delivery_parcels: Sequence[Parcel] = (),
+) -> PickupRequest:
+    """A booked pickup as a routing request: its booked slot, the live plan's service time and skills.
+
+    An exchange's `delivery_parcels` leave the depot on the courier and are handed over at the stop.
+    """
     return PickupRequest(
-        stop.booking_id, location, (slot,), stop.service_s, tuple(parcels), required_skills=stop.skills
+        stop.booking_id,
+        location,
+        (slot,),
+        stop.service_s,
+        tuple(parcels),
+        delivery_parcels=tuple(delivery_parcels),
+        required_skills=stop.skills,
     )
 
 

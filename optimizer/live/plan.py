@@ -11,6 +11,9 @@ from typing import Any
 
 from optimizer.domain import Load, TimeWindow
 
+NO_LOAD = Load()
+"""What a stop delivers when it is no exchange."""
+
 
 @dataclass(frozen=True, slots=True)
 class LiveStop:
@@ -28,6 +31,8 @@ class LiveStop:
     leg_m: int
     done: bool = False
     """Picked up (reported by an event): this stop and every one before it stay where they are."""
+    delivery: Load = NO_LOAD
+    """An exchange's replacement item: loaded at the start depot, handed over at this stop."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +60,7 @@ class LiveRoute:
                     sorted(s.skills),
                     s.leg_s,
                     s.leg_m,
-                    *([True] if s.done else []),
+                    *([_extras(s)] if s.done or any(s.delivery.as_tuple()) else []),
                 ]
                 for s in self.stops
             ],
@@ -75,11 +80,20 @@ class LiveRoute:
                 skills=frozenset(skills),
                 leg_s=int(leg_s),
                 leg_m=int(leg_m),
-                done=bool(done and done[0]),
+                done=bool(extra and extra[0].get("done")),
+                delivery=Load(*(int(v) for v in (extra[0].get("delivery", (0, 0, 0)) if extra else (0, 0, 0)))),
             )
-            for b, node, access, start, end, service, load, skills, leg_s, leg_m, *done in data["stops"]
+            for b, node, access, start, end, service, load, skills, leg_s, leg_m, *extra in data["stops"]
         )
         return cls(courier_id, stops, int(data["end_leg"][0]), int(data["end_leg"][1]))
+
+
+def _extras(stop: LiveStop) -> dict[str, Any]:
+    """What only some stops have, stored after the fixed fields: done, an exchange's delivery."""
+    extras: dict[str, Any] = {"done": True} if stop.done else {}
+    if any(stop.delivery.as_tuple()):
+        extras["delivery"] = list(stop.delivery.as_tuple())
+    return extras
 
 
 @dataclass(frozen=True)

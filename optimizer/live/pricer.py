@@ -20,7 +20,7 @@ import numpy.typing as npt
 from optimizer.domain import Courier, Depot, Load, Location, TimeWindow
 from optimizer.errors import ValidationError
 from optimizer.geo.road_matrix import PointRows, RoadNetworkSource
-from optimizer.live.plan import DayPlan, LiveRoute, LiveStop
+from optimizer.live.plan import NO_LOAD, DayPlan, LiveRoute, LiveStop
 from optimizer.routing.insertion import NEVER, Gaps, fits, route_gaps
 from optimizer.timing import ForwardPass, serve_in_order
 
@@ -60,6 +60,8 @@ class NewPickup:
     service_s: int
     load: Load
     skills: frozenset[str]
+    delivery: Load = NO_LOAD
+    """An exchange's replacement item, carried from the start depot to this stop."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,7 +129,8 @@ class LivePlanner:
 
     def new_pickup(self, stop: LiveStop) -> NewPickup:
         """A booked stop as a pickup to insert again (into another plan of the same day)."""
-        return NewPickup(self.source.point_rows(stop.node, stop.access_m), stop.service_s, stop.load, stop.skills)
+        rows = self.source.point_rows(stop.node, stop.access_m)
+        return NewPickup(rows, stop.service_s, stop.load, stop.skills, stop.delivery)
 
     def empty_plan(self) -> DayPlan:
         """A plan with every courier's route empty."""
@@ -158,8 +161,11 @@ class LivePlanner:
         courier = self.couriers[r]
         stops = route.stops
         loads = np.zeros((len(stops) + 1, 3), dtype=np.int64)
-        if stops:
-            loads[1:] = np.cumsum([s.load.as_tuple() for s in stops], axis=0)
+        if stops:  # on board: every delivery from the start, then each stop adds its pickup and drops its delivery
+            delivered = np.array([s.delivery.as_tuple() for s in stops], dtype=np.int64)
+            collected = np.array([s.load.as_tuple() for s in stops], dtype=np.int64)
+            loads[0] = delivered.sum(axis=0)
+            loads[1:] = loads[0] + np.cumsum(collected - delivered, axis=0)
         gaps = route_gaps(
             r,
             courier.shift,
@@ -202,14 +208,14 @@ class LivePlanner:
         # the day's fleet is already rostered: a pickup adds driving (km and hours), not a vehicle's fixed cost
         cost = np.ceil(added_m * self._per_km[gaps.route] / 1000 + added_s * self._per_hour[gaps.route] / 3600)
         cost = cost.astype(np.int64)
-        load, nothing, capacity = (
+        load, delivery, capacity = (
             np.array(pickup.load.as_tuple()),
-            np.zeros(3, dtype=np.int64),
+            np.array(pickup.delivery.as_tuple()),
             self._capacity[gaps.route],
         )
         found: list[Insertion | None] = []
         for window in windows:
-            ok, start = fits(gaps, scaled_in, scaled_out, window, pickup.service_s, load, nothing, capacity)
+            ok, start = fits(gaps, scaled_in, scaled_out, window, pickup.service_s, load, delivery, capacity)
             ok &= skilled
             if not ok.any():
                 found.append(None)
@@ -243,6 +249,7 @@ class LivePlanner:
             pickup.load,
             pickup.skills,
             *insertion.leg_in,
+            delivery=pickup.delivery,
         )
         stops = list(route.stops)
         p = insertion.position

@@ -1,7 +1,8 @@
 """The booking invariant, checked from what is stored (no worker cache):
 
-every `booked` or `picked_up` pickup is in exactly one route of its day, in its current slot; no other
-pickup (cancelled, displaced, failed, moved to another day, unknown) is in any route; every day plan
+every `booked` pickup is in exactly one route of its day, in its current slot, and a `picked_up` one
+in at most one (its courier may leave the fleet after the fact); no other pickup (cancelled,
+displaced, failed, moved to another day, unknown) is in any route; every day plan
 passes the independent validator. Every center-day count is exactly the returns that hold it (every
 pickup but a cancelled one, drop-offs), and within the center-day's capacity. Every return's status
 is what its log of events replays to.
@@ -49,9 +50,11 @@ def violations(service: Service) -> list[str]:
                 found.append(
                     f"{day}: {booking_id} is routed in {stop.window}, booked in {row.slot_start_s}-{row.slot_end_s}"
                 )
-        booked = [row for row in rows.values() if row.status in ON_ROUTE and row.day == day]
-        found += [f"{day}: booked {row.id} is on no route" for row in booked if row.id not in stops]
-        requests = booked_requests([row for row in booked if row.id in stops], stops)
+        routed = [row for row in rows.values() if row.status in ON_ROUTE and row.day == day]
+        found += [
+            f"{day}: booked {row.id} is on no route" for row in routed if row.status == "booked" and row.id not in stops
+        ]
+        requests = booked_requests([row for row in routed if row.id in stops], stops)
         if stops and len(requests) == len(stops):
             problem = plan_problem(service.desk.planner, plan, requests)
             found += [f"{day}: {problem}" for problem in validate(problem, plan_result(problem, plan))]

@@ -115,6 +115,7 @@ def test_plan_jobs_are_one_per_day_and_bounded_per_tenant_and_server_with_429_an
         _service(client).plan_jobs.run_job = started.append  # jobs stay queued: nothing runs them
         first = client.post("/v1/plans", json={"date": tomorrow().isoformat(), "time_limit_s": 30}, headers=OPERATOR)
         assert first.status_code == 202, first.text
+        assert first.headers["Location"] == f"/v1/plans/{first.json()['id']}"
         again = client.post("/v1/plans", json={"date": tomorrow().isoformat()}, headers=OPERATOR)
         assert again.status_code == 200
         assert again.json()["id"] == first.json()["id"], "one job per region-day"

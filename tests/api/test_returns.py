@@ -7,7 +7,7 @@ import itertools
 import random
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from api.deps import get_now
 from api.main import create_app
+from api.schemas.returns import Stage
 from api.services import Service
 from api.store import ReturnEventRow
 from tests.api.api_client import KEYS, OPERATOR, PLATFORM, return_fields, settings, slot, tomorrow
@@ -27,18 +28,7 @@ CENTERS = {"X-API-Key": "cs-secret"}
 """A center system that reports for every center of the region."""
 C1_ONLY = {"X-API-Key": "c1-secret"}
 C3_ONLY = {"X-API-Key": "c3-secret"}
-STAGES = [
-    "requested",
-    "pickup_booked",
-    "drop_off_registered",
-    "picked_up",
-    "dropped_off",
-    "at_depot",
-    "dispatched",
-    "received",
-    "inspected",
-    "refunded",
-]
+STAGES = list(get_args(Stage))
 REPORTED = {"picked_up", "dropped_off", "received", "inspected", "refunded"}
 """Stages that are actual only when an event says so."""
 
@@ -238,6 +228,8 @@ def test_after_the_last_attempt_only_a_drop_off_is_left(client: TestClient) -> N
     answer = _accepted(second, "pickup_failed")
     assert answer["drop_off_only"]
     assert answer["rebook_options"] == []
+    assert len(answer["drop_off_points"]) == 3
+    assert all(point["distance_m"] > 0 for point in answer["drop_off_points"])
     again = client.patch(f"/v1/pickups/{pickup['id']}", json={"slot_id": slot(17)}, headers=PLATFORM)
     assert again.status_code == 409
     assert again.json()["code"] == "attempts_exhausted"

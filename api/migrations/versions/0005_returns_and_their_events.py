@@ -3,8 +3,8 @@
 `returns` holds one row per return (pickup or drop-off) with its status and failed pickup
 attempts; `return_events` keeps every event as it came in, and the database itself refuses to
 update or delete one; `webhook_outbox` holds the notifications of those events until each tenant's
-endpoint has taken them. Existing bookings and drop-offs get their return rows (their `day`, for a
-drop-off, is the UTC date it was registered).
+endpoint has taken them. Bookings gain an exchange's `delivery_parcels`. Existing bookings and
+drop-offs get their return rows (their `day`, for a drop-off, is the UTC date it was registered).
 
 Revision ID: 0005
 Revises: 0004
@@ -82,6 +82,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("event_id"),
     )
     op.create_index("ix_webhook_outbox_due", "webhook_outbox", ["delivered_at", "failed_at", "next_attempt_at"])
+    with op.batch_alter_table("bookings") as batch:
+        batch.add_column(sa.Column("delivery_parcels", sa.JSON(), nullable=True))
     bind = op.get_bind()
     for statement in _SQLITE_GUARDS if bind.dialect.name == "sqlite" else _POSTGRES_GUARD:
         op.execute(statement)
@@ -106,6 +108,8 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         op.execute("DROP TRIGGER return_events_append_only ON return_events")
         op.execute("DROP FUNCTION return_events_append_only()")
+    with op.batch_alter_table("bookings") as batch:
+        batch.drop_column("delivery_parcels")
     op.drop_index("ix_webhook_outbox_due", "webhook_outbox")
     op.drop_table("webhook_outbox")
     op.drop_index("ix_return_events_return_id", "return_events")
