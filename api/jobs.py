@@ -150,8 +150,8 @@ def apply_plan(service: Service, prepared: PreparedPlan) -> None:
         else:
             merged = _merge(service, prepared.better, current)
         done = current.done_prefixes()
-        if merged is not None and _keeps_done(done, merged):  # picked up meanwhile: marked so in the new plan too
-            merged = service.desk.planner.picked_up(merged, (s.booking_id for s in _stops(current) if s.done))
+        if merged is not None and _keeps_done(done, merged):  # reported meanwhile: marked so in the new plan too
+            merged = service.desk.planner.marked_as(merged, current)
         else:
             merged = None
         if merged is None:
@@ -164,10 +164,6 @@ def apply_plan(service: Service, prepared: PreparedPlan) -> None:
     if saved is not None:
         service.plans.remember(saved)
     _finish(service.store, prepared.job_id, status, detail, summary)
-
-
-def _stops(plan: DayPlan) -> list[LiveStop]:
-    return [stop for route in plan.routes.values() for stop in route.stops]
 
 
 def _keeps_done(done: Mapping[str, Sequence[str]], plan: DayPlan) -> bool:

@@ -56,10 +56,7 @@ TRANSITIONS: dict[Status, dict[EventType, Status]] = {
         EventType.DROPPED_OFF: Status.DROPPED_OFF,
         EventType.CANCELLED: Status.CANCELLED,
     },
-    Status.DROP_OFF_REGISTERED: {
-        EventType.DROPPED_OFF: Status.DROPPED_OFF,
-        EventType.CANCELLED: Status.CANCELLED,
-    },
+    Status.DROP_OFF_REGISTERED: {EventType.DROPPED_OFF: Status.DROPPED_OFF},
     Status.PICKED_UP: {EventType.RECEIVED: Status.RECEIVED},
     Status.DROPPED_OFF: {EventType.RECEIVED: Status.RECEIVED},
     Status.RECEIVED: {EventType.INSPECTED: Status.INSPECTED},

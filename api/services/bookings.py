@@ -16,7 +16,7 @@ from api.services.context import ServiceContext, owned
 from api.services.idempotency import Idempotency, Recorder, StoredResponse
 from api.services.quotes import Quotes
 from api.services.returns import Returns
-from api.store import BookingRow, ReturnRow
+from api.store import BookingRow, ReturnEventRow, ReturnRow
 from optimizer.domain import Location, TimeWindow
 from optimizer.errors import ValidationError
 from optimizer.live import DayPlan
@@ -128,7 +128,8 @@ class Bookings:
                 day=day,
                 now=now,
             )
-            response = StoredResponse(201, self.public(session, booking, saved.plan).model_dump(mode="json"))
+            shown = self.public(session, booking, saved.plan, happened=[])  # a new return: nothing happened yet
+            response = StoredResponse(201, shown.model_dump(mode="json"))
             record(session, response)
         context.plans.remember(saved)
         return response
@@ -245,14 +246,24 @@ class Bookings:
         if booking.center_id is not None and booking.processing_date is not None:
             self.centers.release(session, booking.center_id, booking.processing_date, booking.category)
 
-    def public(self, session: Session, row: BookingRow, plan: DayPlan | None = None) -> PickupPublic:
-        """The booking as the API shows it, with its return's timeline (estimates from `plan` or the live plan)."""
+    def public(
+        self,
+        session: Session,
+        row: BookingRow,
+        plan: DayPlan | None = None,
+        happened: list[ReturnEventRow] | None = None,
+    ) -> PickupPublic:
+        """The booking as the API shows it, with its return's timeline (estimates from `plan` or the live plan).
+
+        `happened` is the return's log when the caller knows it (else it is read).
+        """
         desk = self.desk
         window = TimeWindow(row.slot_start_s, row.slot_end_s)
         returned = session.get(ReturnRow, row.return_id) if row.return_id else None
         timeline = []
         if returned is not None:
-            timeline = self.returns.timeline(returned, self.returns.log(session, returned.return_id), row, None, plan)
+            events = self.returns.log(session, returned.return_id) if happened is None else happened
+            timeline = self.returns.timeline(returned, events, row, None, plan)
         courier = None
         if row.status in {"booked", "picked_up"}:
             placed = desk.planner.schedule(plan or self.context.current_plan(row.day)).get(row.id)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -30,6 +31,14 @@ CENTER_EVENTS = frozenset({EventType.RECEIVED, EventType.INSPECTED})
 """What a center's systems may report (the operator reports every type)."""
 CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future an event's `at` may lie (the sender's clock may run ahead)."""
+
+
+@dataclass(frozen=True)
+class _Rebooking:
+    """A failed pickup located again, and the committed plans of the days it may be rebooked on."""
+
+    pickup: NewPickup
+    plans: dict[date, DayPlan]
 
 
 class Events:
@@ -62,7 +71,7 @@ class Events:
         if at > now + CLOCK_SKEW:
             raise ValidationError("at", f"{body.at.isoformat()} is in the future")
         digest = hashlib.sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
-        again = self._pickup_again(return_id) if event is EventType.PICKUP_FAILED else None  # road searches: unlocked
+        again = self._rebooking(return_id, now) if event is EventType.PICKUP_FAILED else None  # before any lock
         saved, steps = None, NextSteps()
         with context.store.write() as session:
             row = self.returns.locked(session, return_id)
@@ -88,11 +97,12 @@ class Events:
                         )
                     locked = context.plans.lock(session, booking.day)
                     if event is EventType.PICKED_UP:
-                        changed = planner.picked_up(locked.plan, [booking.id])
+                        changed = planner.picked_up(locked.plan, booking.id)
                     else:
-                        changed = planner.remove(locked.plan, booking.id)
-                        assert again is not None
-                        steps = self._next_steps(booking, again, row.failed_attempts + 1, now, {booking.day: changed})
+                        changed = planner.failed(locked.plan, booking.id)
+                        assert again is not None  # a return with a booking has a pickup to locate
+                        held = again.plans | {booking.day: changed}  # the plan as it is now, the rest as read
+                        steps = self._next_steps(booking, again.pickup, row.failed_attempts + 1, now, held)
                         extra = steps.model_dump(mode="json")
                     saved = context.plans.save(session, locked, changed)
                     booking.status = "picked_up" if event is EventType.PICKED_UP else "failed"
@@ -114,7 +124,9 @@ class Events:
         if saved is not None:
             context.plans.remember(saved)
         if stored is not None and status is Status.PICKUP_FAILED and booking is not None:  # a replay: as of now
-            steps = self._next_steps(booking, self._pickup_again(return_id), failed, now)
+            again = again or self._rebooking(return_id, now)
+            assert again is not None
+            steps = self._next_steps(booking, again.pickup, failed, now, again.plans)
         accepted = EventAccepted(event_id=body.event_id, return_id=return_id, status=status, **dict(steps))
         return accepted, stored is not None
 
@@ -135,14 +147,21 @@ class Events:
         ]
         return NextSteps(rebook_options=[], drop_off_only=True, drop_off_points=points)
 
-    def _pickup_again(self, return_id: str) -> NewPickup:
-        """The return's pickup located again (its address and parcels never change); 404 if it has none."""
+    def _rebooking(self, return_id: str, now: datetime) -> _Rebooking | None:
+        """What pricing a failed pickup's rebooking needs, read before any lock (None: no pickup).
+
+        The address and parcels never change; the days' plans are as committed now (the caller puts
+        the day it holds locked in their place), so nothing is read while the lock is held.
+        """
         with self.context.store.read() as session:
             row = session.get(ReturnRow, return_id)
             booking = session.get(BookingRow, row.pickup_id) if row and row.pickup_id else None
-        if booking is None or row is None or row.region != self.context.region:
-            raise NotFoundError(f"no pickup for return {return_id}")
-        return self.context.booked_pickup(booking)
+        if booking is None:
+            return None
+        first = max(self.context.today(now), booking.day)
+        days = [first + timedelta(days=k) for k in range(self.context.settings.rebook_days)]
+        plans = {day: self.context.current_plan(day) for day in days}
+        return _Rebooking(self.context.booked_pickup(booking), plans)
 
     def _options(
         self, booking: BookingRow, pickup: NewPickup, now: datetime, held: dict[date, DayPlan] | None = None

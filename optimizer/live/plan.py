@@ -30,9 +30,16 @@ class LiveStop:
     """Seconds from the previous point (depot or stop) at speed factor 1."""
     leg_m: int
     done: bool = False
-    """Picked up (reported by an event): this stop and every one before it stay where they are."""
+    """Picked up (reported by an event)."""
+    passed: bool = False
+    """The courier reported being past it (a failed pickup after it), done or not."""
     delivery: Load = NO_LOAD
     """An exchange's replacement item: loaded at the start depot, handed over at this stop."""
+
+    @property
+    def behind(self) -> bool:
+        """The courier is at or past this stop: it and every stop before it stay where they are."""
+        return self.done or self.passed
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +67,7 @@ class LiveRoute:
                     sorted(s.skills),
                     s.leg_s,
                     s.leg_m,
-                    *([_extras(s)] if s.done or any(s.delivery.as_tuple()) else []),
+                    *([_extras(s)] if s.behind or any(s.delivery.as_tuple()) else []),
                 ]
                 for s in self.stops
             ],
@@ -81,6 +88,7 @@ class LiveRoute:
                 leg_s=int(leg_s),
                 leg_m=int(leg_m),
                 done=bool(extra and extra[0].get("done")),
+                passed=bool(extra and extra[0].get("passed")),
                 delivery=Load(*(int(v) for v in (extra[0].get("delivery", (0, 0, 0)) if extra else (0, 0, 0)))),
             )
             for b, node, access, start, end, service, load, skills, leg_s, leg_m, *extra in data["stops"]
@@ -89,8 +97,8 @@ class LiveRoute:
 
 
 def _extras(stop: LiveStop) -> dict[str, Any]:
-    """What only some stops have, stored after the fixed fields: done, an exchange's delivery."""
-    extras: dict[str, Any] = {"done": True} if stop.done else {}
+    """What only some stops have, stored after the fixed fields: done, passed, an exchange's delivery."""
+    extras: dict[str, Any] = {name: True for name in ("done", "passed") if getattr(stop, name)}
     if any(stop.delivery.as_tuple()):
         extras["delivery"] = list(stop.delivery.as_tuple())
     return extras
@@ -107,10 +115,10 @@ class DayPlan:
         return {stop.booking_id for route in self.routes.values() for stop in route.stops}
 
     def done_prefixes(self) -> dict[str, list[str]]:
-        """Per courier with a stop picked up, its stops up to the last one picked up (done or passed by)."""
+        """Per courier the events placed, its stops up to the last one it is at or past (`LiveStop.behind`)."""
         done: dict[str, list[str]] = {}
         for courier, route in self.routes.items():
-            last = max((k for k, stop in enumerate(route.stops) if stop.done), default=-1)
+            last = max((k for k, stop in enumerate(route.stops) if stop.behind), default=-1)
             if last >= 0:
                 done[courier] = [stop.booking_id for stop in route.stops[: last + 1]]
         return done

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
@@ -175,8 +175,8 @@ class LivePlanner:
             [s.service_s for s in stops],
             loads,
         )
-        last_done = max((k for k, s in enumerate(stops) if s.done), default=-1)
-        gaps.latest_next[: last_done + 1] = NEVER  # nothing is inserted before a stop already picked up
+        last_behind = max((k for k, s in enumerate(stops) if s.behind), default=-1)
+        gaps.latest_next[: last_behind + 1] = NEVER  # nothing is inserted where the courier has already been
         start, end = self._depot[courier.start_depot_id], self._depot[courier.end_depot_id]
         nodes = [start[0], *(s.node for s in stops), end[0]]
         access = [start[1], *(s.access_m for s in stops), end[1]]
@@ -284,13 +284,34 @@ class LivePlanner:
             return DayPlan({**plan.routes, courier_id: LiveRoute(courier_id, tuple(stops), *end_leg)})
         return plan
 
-    def picked_up(self, plan: DayPlan, booking_ids: Iterable[str]) -> DayPlan:
-        """The plan with those bookings' stops marked done (the routes without one are shared, not copied)."""
-        ids = set(booking_ids)
+    def picked_up(self, plan: DayPlan, booking_id: str) -> DayPlan:
+        """The plan with that booking's stop marked done."""
+        return self._marked(plan, {booking_id: (True, False)})
+
+    def failed(self, plan: DayPlan, booking_id: str) -> DayPlan:
+        """The plan without that booking's stop, the courier marked as past the stop before it."""
+        for route in plan.routes.values():
+            ids = [s.booking_id for s in route.stops]
+            if booking_id in ids and ids.index(booking_id) > 0:
+                before = route.stops[ids.index(booking_id) - 1]
+                plan = self._marked(plan, {before.booking_id: (before.done, True)})
+        return self.remove(plan, booking_id)
+
+    def marked_as(self, plan: DayPlan, source: DayPlan) -> DayPlan:
+        """`plan` with each stop marked done and passed as in `source` (a re-plan brought up to date)."""
+        return self._marked(plan, {s.booking_id: (s.done, s.passed) for r in source.routes.values() for s in r.stops})
+
+    def _marked(self, plan: DayPlan, marks: Mapping[str, tuple[bool, bool]]) -> DayPlan:
+        """The routes whose stops' (done, passed) differ from `marks` rebuilt; the others shared, not copied."""
         routes = dict(plan.routes)
         for courier, route in plan.routes.items():
-            if any(s.booking_id in ids and not s.done for s in route.stops):
-                stops = tuple(replace(s, done=True) if s.booking_id in ids else s for s in route.stops)
+            if any(marks.get(s.booking_id, (s.done, s.passed)) != (s.done, s.passed) for s in route.stops):
+                stops = tuple(
+                    replace(s, done=marks[s.booking_id][0], passed=marks[s.booking_id][1])
+                    if s.booking_id in marks
+                    else s
+                    for s in route.stops
+                )
                 routes[courier] = replace(route, stops=stops)
         return DayPlan(routes)
 

@@ -219,6 +219,22 @@ def test_nothing_is_booked_before_a_stop_already_picked_up(service: Service) -> 
     assert violations(service) == []
 
 
+def test_a_failed_pickup_locks_the_stops_the_courier_has_passed(service: Service) -> None:
+    first, second = _book(service, hour=9), _book(service, hour=11, lat=31.2310)
+    courier, stops = _route_of(service, second)
+    assert stops == [first, second]
+    return_id = service.bookings.get("platform", second).return_id
+    assert return_id is not None
+    now = datetime.now(UTC)
+    event = EventCreate(event_id="not-home", type="pickup_failed", at=now, reason="not_home")
+    service.events.post("ops", return_id, event, now)
+    assert service.current_plan(tomorrow()).done_prefixes() == {courier: [first]}  # it was at `second`: past `first`
+    early = _book(service, hour=9, lat=31.2305)  # next to the first, in its slot: it would go before it
+    where, after = _route_of(service, early)
+    assert where != courier or after.index(early) > after.index(first)
+    assert violations(service) == []
+
+
 def test_a_replan_keeps_the_stops_picked_up_while_it_searched(store: Store) -> None:
     started: list[str] = []
     service = service_on(store, started, couriers_per_depot=1)

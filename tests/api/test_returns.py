@@ -216,6 +216,13 @@ def test_the_state_machine_refuses_what_cannot_happen_with_a_code(client: TestCl
     assert moved.status_code == 409
     assert moved.json()["code"] == "pickup_not_booked"
     assert _shown(client, pickup["return_id"])["status"] == "picked_up"
+    quote = client.post("/v1/quotes", json=return_fields(), headers=PLATFORM).json()
+    point = next(o["point_id"] for o in quote["options"] if o["method"] == "drop_off")
+    dropoff = client.post("/v1/dropoffs", json={"quote_id": quote["quote_id"], "point_id": point}, headers=PLATFORM)
+    for kind, detail in (("pickup_failed", {"reason": "not_home"}), ("picked_up", {})):
+        refused = _event(client, dropoff.json()["return_id"], kind, datetime.now(ZONE), OPERATOR, **detail)
+        assert refused.status_code == 409, refused.text  # a drop-off has no courier at the door
+        assert refused.json()["code"] == "invalid_transition"
 
 
 def test_after_the_last_attempt_only_a_drop_off_is_left(client: TestClient) -> None:

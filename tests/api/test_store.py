@@ -1,15 +1,15 @@
-"""The store's migrations keep data: a database at the first schema upgrades with its plans intact."""
+"""The store's migrations keep data: plans from the first schema, returns for the bookings and drop-offs."""
 
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import select, text
+from sqlalchemy import MetaData, insert, select, text
 
-from api.store import MIGRATIONS, DayPlanRow, DayRouteRow, Store
+from api.store import MIGRATIONS, DayPlanRow, DayRouteRow, ReturnRow, Store
 
 
 def _config(connection: object) -> Config:
@@ -35,4 +35,60 @@ def test_upgrading_from_whole_day_plans_keeps_every_route(database_url: str) -> 
         day = session.execute(select(DayPlanRow)).scalar_one()
     assert [(r.courier_id, r.version, r.route) for r in rows] == [("D1-van1", 3, route)]
     assert day.version == 3
+    store.dispose()
+
+
+def test_upgrading_gives_every_existing_booking_and_drop_off_its_return(database_url: str) -> None:
+    store = Store(database_url)
+    created = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    common: dict[str, object] = {
+        "tenant": "platform",
+        "region": "shanghai-central",
+        "parcels": [],
+        "category": "apparel",
+    }
+    common |= {"reason": "size_or_fit", "merchant_id": "m-1", "haul_m": 1000, "created_at": created}
+    with store._write_engine.begin() as connection:
+        command.upgrade(_config(connection), "0004")
+        tables = MetaData()
+        tables.reflect(connection)
+        for pickup, status in (("pk_1", "booked"), ("pk_2", "cancelled"), ("pk_3", "displaced")):
+            connection.execute(
+                insert(tables.tables["bookings"]).values(
+                    id=pickup,
+                    return_id=f"rt_{pickup}",
+                    day=date(2026, 11, 21),
+                    slot_start_s=32400,
+                    slot_end_s=39600,
+                    lat=31.23,
+                    lon=121.47,
+                    insured=False,
+                    status=status,
+                    updated_at=created,
+                    **common,
+                )
+            )
+        connection.execute(
+            insert(tables.tables["dropoffs"]).values(
+                id="rt_d",
+                point_id="P1",
+                center_id="C1",
+                processing_date=date(2026, 11, 21),
+                amount_cents=500,
+                currency="CNY",
+                payers=[],
+                **common,
+            )
+        )
+    store.migrate()
+    with store.read() as session:
+        found = {
+            r.return_id: (r.method, r.status, r.day, r.pickup_id) for r in session.execute(select(ReturnRow)).scalars()
+        }
+    assert found == {
+        "rt_pk_1": ("pickup", "pickup_booked", date(2026, 11, 21), "pk_1"),
+        "rt_pk_2": ("pickup", "cancelled", date(2026, 11, 21), "pk_2"),
+        "rt_pk_3": ("pickup", "pickup_booked", date(2026, 11, 21), "pk_3"),
+        "rt_d": ("drop_off", "drop_off_registered", date(2026, 11, 20), None),
+    }
     store.dispose()
