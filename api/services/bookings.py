@@ -119,15 +119,7 @@ class Bookings:
                 updated_at=now,
             )
             session.add(booking)
-            self.returns.open(
-                session,
-                return_id=return_id,
-                tenant=tenant,
-                merchant_id=request["merchant_id"],
-                pickup_id=booking_id,
-                day=day,
-                now=now,
-            )
+            self.returns.open(session, booking, now)
             shown = self.public(session, booking, saved.plan, happened=[])  # a new return: nothing happened yet
             response = StoredResponse(201, shown.model_dump(mode="json"))
             record(session, response)

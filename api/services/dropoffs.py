@@ -72,15 +72,7 @@ class DropOffs:
                 created_at=now,
             )
             session.add(row)
-            self.returns.open(
-                session,
-                return_id=return_id,
-                tenant=tenant,
-                merchant_id=fields["merchant_id"],
-                pickup_id=None,
-                day=today,
-                now=now,
-            )
+            self.returns.open(session, row, now)
             response = StoredResponse(201, self.public(row).model_dump(mode="json"))
             record(session, response)
         return response

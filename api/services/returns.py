@@ -53,24 +53,19 @@ class Returns:
         self.context = context
         self.webhooks = webhooks
 
-    def open(
-        self,
-        session: Session,
-        *,
-        return_id: str,
-        tenant: str,
-        merchant_id: str,
-        pickup_id: str | None,
-        day: date,
-        now: datetime,
-    ) -> ReturnRow:
-        """A new return, in the caller's transaction: a pickup's (with `pickup_id`) or a drop-off's."""
+    def open(self, session: Session, place: BookingRow | DropOffRow, now: datetime) -> ReturnRow:
+        """The return of a new booking or drop-off registration, in the transaction that stores it."""
+        if isinstance(place, BookingRow):
+            assert place.return_id is not None  # every booking made since returns exist has one
+            return_id, pickup_id, day = place.return_id, place.id, place.day
+        else:
+            return_id, pickup_id, day = place.id, None, self.context.today(utc(place.created_at))
         row = ReturnRow(
             return_id=return_id,
-            tenant=tenant,
+            tenant=place.tenant,
             region=self.context.region,
             method="pickup" if pickup_id else "drop_off",
-            merchant_id=merchant_id,
+            merchant_id=place.merchant_id,
             pickup_id=pickup_id,
             day=day,
             status=Status.PICKUP_BOOKED if pickup_id else Status.DROP_OFF_REGISTERED,
