@@ -1,4 +1,4 @@
-"""ASGI middleware: a cap on request bodies, and request metrics for Prometheus."""
+"""ASGI middleware: a cap on request bodies, and request metrics for Prometheus and `Server-Timing`."""
 
 from __future__ import annotations
 
@@ -81,7 +81,11 @@ class Metrics:
 
 
 class MetricsMiddleware:
-    """Times every HTTP request; the label is the route template, never the raw path (bounded labels)."""
+    """Times every HTTP request; the label is the route template, never the raw path (bounded labels).
+
+    Each response says how long the worker spent on it before answering (`Server-Timing: app;dur=<ms>`),
+    so a load test can tell the service's own time from the queue in front of it.
+    """
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -98,6 +102,8 @@ class MetricsMiddleware:
         async def recording(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                spent = f"app;dur={1000 * (time.perf_counter() - started):.2f}".encode()
+                message = {**message, "headers": [*message.get("headers", []), (b"server-timing", spent)]}
             await send(message)
 
         try:

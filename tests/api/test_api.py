@@ -264,3 +264,10 @@ def test_a_plan_for_a_day_outside_the_booking_horizon_is_a_422_naming_the_date(c
         response = client.post("/v1/plans", json={"date": day, "time_limit_s": 1}, headers=OPERATOR)
         assert response.status_code == 422, response.text
         assert response.json()["errors"][0]["loc"] == ["body", "date"]
+
+
+def test_every_answer_says_how_long_the_worker_spent_on_it(client: TestClient) -> None:
+    for response in (client.get("/healthz"), client.post("/v1/quotes", json=return_fields(), headers=PLATFORM)):
+        timing = response.headers["server-timing"]
+        assert timing.startswith("app;dur=")
+        assert 0 <= float(timing.removeprefix("app;dur=")) < 60_000
