@@ -15,7 +15,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.store import DayPlanRow, DayRouteRow, Store
+from api.store import Store
+from api.tables import DayPlanRow, DayRouteRow
 from optimizer.live import DayPlan, LiveRoute
 
 CACHED_DAYS = 32

@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 from api.config import Settings
 from api.services import Service
-from api.store import BookingRow, PlanJobRow, Store
+from api.store import Store
+from api.tables import BookingRow, PlanJobRow
 from optimizer.domain import Location, Parcel, PickupRequest, TimeWindow
 from optimizer.live import DayPlan, LiveStop, booked_request, plan_from_result, plan_problem, plan_result
 from optimizer.routing import solve, validate

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -33,7 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script:
 
 from api.config import Settings
 from api.services import Service
-from api.store import CenterDayRow, DropOffRow, Store
+from api.store import Store
+from api.tables import CenterDayRow, DropOffRow
 from benchmarks.api_load import start_server
 from optimizer.assignment import ReturnBatch, assign
 from optimizer.assignment.center_days import TOTAL, center_day_problem
@@ -145,6 +147,17 @@ def positive(text: str) -> int:
     return value
 
 
+def repeated(
+    run: Callable[[Path, argparse.Namespace], dict[str, float]], args: argparse.Namespace
+) -> tuple[list[dict[str, float]], dict[str, float]]:
+    """`args.repeats` runs, each in a fresh temporary folder, and the median of every figure."""
+    runs = []
+    for _ in range(args.repeats):
+        with tempfile.TemporaryDirectory() as folder:
+            runs.append(run(Path(folder), args))
+    return runs, {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+
+
 def main() -> None:
     """Parse the command line, run the repeats and print the medians."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -153,11 +166,7 @@ def main() -> None:
     parser.add_argument("--threads", type=positive, default=32)
     parser.add_argument("--repeats", type=positive, default=3)
     args = parser.parse_args()
-    runs = []
-    for _ in range(args.repeats):
-        with tempfile.TemporaryDirectory() as folder:
-            runs.append(run_once(Path(folder), args))
-    median = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+    runs, median = repeated(run_once, args)
     print(
         f"{args.registrations} registrations, {args.threads} at a time, C1 = {args.capacity} a day, {len(runs)} runs:"
     )

@@ -18,9 +18,7 @@ import json
 import os
 import random
 import signal
-import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -40,9 +38,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script:
 from api.config import Settings
 from api.jobs import booked_requests
 from api.services import Service
-from api.store import BookingRow, Store
+from api.store import Store
+from api.tables import BookingRow
 from benchmarks.api_load import start_server
-from benchmarks.center_fill import positive
+from benchmarks.center_fill import positive, repeated
 from optimizer.live import plan_problem, plan_result
 from optimizer.routing import validate
 
@@ -184,11 +183,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=positive, default=3)
     parser.add_argument("--webhook-timeout-s", type=positive, default=120)
     args = parser.parse_args()
-    runs = []
-    for _ in range(args.repeats):
-        with tempfile.TemporaryDirectory() as folder:
-            runs.append(run_once(Path(folder), args))
-    median = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+    runs, median = repeated(run_once, args)
     print(f"{args.pickups} pickups, {args.threads} clients, 2 workers, SQLite, {len(runs)} runs (medians):")
     print(f"  booked (201)                      {[r['booked'] for r in runs]}")
     print(

@@ -16,7 +16,7 @@ from api.services.context import ServiceContext, owned
 from api.services.idempotency import Idempotency, Recorder, StoredResponse
 from api.services.quotes import Quotes
 from api.services.returns import Returns
-from api.store import BookingRow, ReturnEventRow, ReturnRow
+from api.tables import BookingRow, ReturnEventRow, ReturnRow
 from optimizer.domain import Location, TimeWindow
 from optimizer.errors import ValidationError
 from optimizer.live import DayPlan

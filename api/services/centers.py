@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from api.errors import ConflictError
 from api.journey import Status
 from api.services.context import ServiceContext, utc
-from api.store import BookingRow, CenterDayRow, DropOffRow, ReturnRow
+from api.tables import BookingRow, CenterDayRow, DropOffRow, ReturnRow
 from optimizer.assignment import AssignmentProblem, ReturnBatch, assign
 from optimizer.assignment.center_days import (
     PROCESSING_LAG_DAYS,

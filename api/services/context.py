@@ -16,7 +16,8 @@ from api.config import Settings
 from api.day_plans import DayPlans
 from api.errors import NotFoundError
 from api.schemas import LatLon, ParcelIn
-from api.store import BookingRow, DropOffRow, Store
+from api.store import Store
+from api.tables import BookingRow, DropOffRow
 from optimizer.domain import Location, Parcel
 from optimizer.errors import ValidationError
 from optimizer.geo.region import Region, load_region

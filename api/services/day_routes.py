@@ -16,7 +16,7 @@ from sqlalchemy import select
 from api.errors import NotFoundError
 from api.schemas import DayRoute, DayRoutesPublic, RouteStop
 from api.services.context import ServiceContext
-from api.store import BookingRow
+from api.tables import BookingRow
 from optimizer.geo.route_shapes import DrawnRoute, RoutePoint, routes_geojson
 from optimizer.live import DayPlan, LiveRoute
 from optimizer.quoting import slot_id

@@ -15,7 +15,7 @@ from api.services.context import ServiceContext, owned, utc
 from api.services.idempotency import Idempotency, Recorder, StoredResponse
 from api.services.quotes import DROP_OFF_COLLECTED_AT_S, Quotes
 from api.services.returns import Returns
-from api.store import DropOffRow
+from api.tables import DropOffRow
 from optimizer.errors import ValidationError
 
 

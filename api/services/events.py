@@ -23,7 +23,7 @@ from api.schemas import DropOffNearby, EventAccepted, EventCreate, NextSteps, Sl
 from api.services.context import ServiceContext, utc
 from api.services.quotes import Quotes
 from api.services.returns import Returns
-from api.store import BookingRow, DropOffRow, ReturnRow
+from api.tables import BookingRow, DropOffRow, ReturnRow
 from optimizer.errors import ValidationError
 from optimizer.live import DayPlan, NewPickup
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from api.services.context import ServiceContext
-from api.store import BookingRow, DayRouteRow
+from api.tables import BookingRow, DayRouteRow
 from optimizer.live import LiveRoute
 
 log = logging.getLogger("backhaul.fleet")

@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from api.errors import ConflictError, ServiceError, UnprocessableError, replayed
 from api.services.context import utc
-from api.store import IdempotencyRow, Store
+from api.store import Store
+from api.tables import IdempotencyRow
 
 IN_USE_RETRY_AFTER_S = 2
 """What `Retry-After` a concurrent duplicate is told: a booking takes well under this."""

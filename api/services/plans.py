@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from api.errors import NotFoundError, RateLimitedError
 from api.schemas import PlanCreate, PlanJobPublic, PlanRoute
 from api.services.context import ServiceContext, utc
-from api.store import DayPlanRow, PlanJobRow
+from api.tables import DayPlanRow, PlanJobRow
 from optimizer.errors import ValidationError
 
 SYSTEM_TENANT = "system"

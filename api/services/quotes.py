@@ -15,7 +15,7 @@ from api.errors import ConflictError, ForbiddenError, NotFoundError
 from api.schemas import LatLon, ParcelIn, PayerShare, QuoteCreate, QuoteOption, QuotePublic, SlotPublic, SlotsPublic
 from api.services.centers import CenterReservations
 from api.services.context import ServiceContext
-from api.store import QuoteUseRow
+from api.tables import QuoteUseRow
 from optimizer.domain import Location
 from optimizer.live import DayPlan, NewPickup
 from optimizer.policy import ReturnPolicy, is_quality_problem

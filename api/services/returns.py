@@ -27,7 +27,7 @@ from api.services.centers import INSPECTION_AT_S, REFUND_AFTER
 from api.services.context import ServiceContext, utc
 from api.services.quotes import DROP_OFF_COLLECTED_AT_S
 from api.services.webhooks import Webhooks
-from api.store import BookingRow, DropOffRow, ReturnEventRow, ReturnRow
+from api.tables import BookingRow, DropOffRow, ReturnEventRow, ReturnRow
 from optimizer.errors import ValidationError
 from optimizer.live import DayPlan
 
@@ -255,7 +255,7 @@ class Returns:
                 placed = desk.planner.schedule(plan).get(booking.id)
                 if placed is not None:
                     served = desk.local_time(booking.day, placed[1])
-                    back = desk.local_time(booking.day, desk.planner.back_at_depot(plan)[placed[0]])
+                    back = desk.local_time(booking.day, desk.planner.back_at_depot(plan, placed[0]))
             picked = stage("picked_up", served)
             if picked is None:
                 return None

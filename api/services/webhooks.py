@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.services.context import ServiceContext
-from api.store import WebhookOutboxRow
+from api.tables import WebhookOutboxRow
 
 log = logging.getLogger("backhaul.webhooks")
 LEASE = timedelta(seconds=60)

@@ -324,15 +324,14 @@ class LivePlanner:
                 found[stop.booking_id] = (courier.id, begin)
         return found
 
-    def back_at_depot(self, plan: DayPlan) -> dict[str, int]:
-        """When each courier with stops is back at its end depot, serving as `schedule` does (seconds of the day)."""
-        found: dict[str, int] = {}
-        for courier in self.couriers:
-            route = plan.routes[courier.id]
-            if route.stops:
-                last = _timed(courier, route).service_starts_s[-1] + route.stops[-1].service_s
-                found[courier.id] = last + _scaled(route.end_leg_s, courier.speed_factor)
-        return found
+    def back_at_depot(self, plan: DayPlan, courier_id: str) -> int:
+        """When the courier (who has stops) is back at its end depot, serving as `schedule` does (seconds of the day).
+
+        Times that one route only: a timeline asks for one return's courier.
+        """
+        courier, route = self.couriers[self.courier_index[courier_id]], plan.routes[courier_id]
+        last = _timed(courier, route).service_starts_s[-1] + route.stops[-1].service_s
+        return last + _scaled(route.end_leg_s, courier.speed_factor)
 
 
 def _timed(courier: Courier, route: LiveRoute) -> ForwardPass:

@@ -19,7 +19,7 @@ from api.day_plans import DayPlans
 from api.jobs import booked_requests
 from api.journey import EventType, Status, replay
 from api.services import Service
-from api.store import BookingRow, CenterDayRow, DayPlanRow, DropOffRow, ReturnEventRow, ReturnRow
+from api.tables import BookingRow, CenterDayRow, DayPlanRow, DropOffRow, ReturnEventRow, ReturnRow
 from optimizer.assignment.center_days import TOTAL
 from optimizer.domain import TimeWindow
 from optimizer.live import plan_problem, plan_result

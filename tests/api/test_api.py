@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from api.errors import ConflictError
 from api.main import create_app
-from api.store import BookingRow
+from api.tables import BookingRow
 from optimizer.domain import Location, Parcel, PickupRequest, TimeWindow
 from optimizer.live import plan_problem, plan_result
 from optimizer.routing.validator import validate

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from api.errors import ConflictError
 from api.schemas import DropOffCreate, LatLon, ParcelIn, PickupCreate, QuoteCreate
 from api.services import Service
-from api.store import CenterDayRow, DropOffRow, Store
+from api.store import Store
+from api.tables import CenterDayRow, DropOffRow
 from benchmarks.center_fill import placement_cost
 from optimizer.assignment.center_days import TOTAL, CenterCapacity
 from tests.api.api_client import settings as service_settings, slot, tomorrow

@@ -21,7 +21,8 @@ from api.main import create_app
 from api.schemas import PickupCreate, PlanCreate, Problem
 from api.services import Service
 from api.services.idempotency import request_hash
-from api.store import BookingRow, Store
+from api.store import Store
+from api.tables import BookingRow
 from tests.api.api_client import (
     ADDRESS,
     MERCHANT,

@@ -19,7 +19,7 @@ from api.deps import get_now
 from api.main import create_app
 from api.schemas.returns import Stage
 from api.services import Service
-from api.store import ReturnEventRow
+from api.tables import ReturnEventRow
 from tests.api.api_client import KEYS, OPERATOR, PLATFORM, return_fields, settings, slot, tomorrow
 from tests.api.invariant import center_day_violations, journey_violations, violations
 

@@ -9,7 +9,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData, insert, select, text
 
-from api.store import MIGRATIONS, DayPlanRow, DayRouteRow, ReturnRow, Store
+from api.store import MIGRATIONS, Store
+from api.tables import DayPlanRow, DayRouteRow, ReturnRow
 
 
 def _config(connection: object) -> Config:

@@ -20,7 +20,8 @@ from sqlalchemy import select
 from api.errors import ConflictError
 from api.schemas import EventCreate, LatLon, ParcelIn, PickupCreate
 from api.services import Service
-from api.store import Store, WebhookOutboxRow
+from api.store import Store
+from api.tables import WebhookOutboxRow
 from tests.api.api_client import settings, slot
 
 SECRET = "whsec-" + "k" * 40
