@@ -87,11 +87,11 @@ def write_json_atomically(path: Path, document: object) -> None:
     os.replace(handle.name, path)
 
 
-def check_writable(out: Path, errors: Console) -> None:
-    """Fail before a long solve, not after it, when the output file cannot be written."""
+def check_writable(out: Path, errors: Console, flag: str = "--out") -> None:
+    """Fail before a long solve, not after it, when the output file `flag` names cannot be written."""
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        fail(errors, f"--out {out}: cannot create its folder: {error}")
+        fail(errors, f"{flag} {out}: cannot create its folder: {error}")
     if out.is_dir() or not os.access(out.parent, os.W_OK):
-        fail(errors, f"--out {out}: not a writable file path")
+        fail(errors, f"{flag} {out}: not a writable file path")

@@ -175,9 +175,9 @@ def route(
         problem = load_problem(problem_file, matrix_source=source)
     except BackhaulError as error:
         fail(errors, str(error))
-    for target in (out, geojson):
+    for flag, target in (("--out", out), ("--geojson", geojson)):
         if target is not None:
-            check_writable(target, errors)
+            check_writable(target, errors, flag)
     show_progress = console.is_terminal and not quiet
     with Progress(
         TextColumn("[bold]solving[/] {task.description}"),

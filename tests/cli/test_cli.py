@@ -86,3 +86,12 @@ def test_geojson_without_a_road_network_is_refused_before_solving(tmp_path: Path
     result = runner.invoke(app, ["route", str(SAMPLE), "--geojson", str(tmp_path / "routes.geojson")])
     assert result.exit_code == 2
     assert "--geojson draws legs along the road network: give --region too" in result.output
+
+
+def test_an_unwritable_geojson_path_is_refused_before_solving(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    args = ["route", str(SAMPLE), "--region", "shenzhen-pingshan", "--geojson", str(blocker / "routes.geojson")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert f"--geojson {blocker / 'routes.geojson'}: cannot create its folder" in " ".join(result.output.split())
