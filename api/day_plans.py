@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from api.store import Store
@@ -20,6 +21,11 @@ from api.tables import DayPlanRow, DayRouteRow
 from optimizer.live import DayPlan, LiveRoute
 
 CACHED_DAYS = 32
+
+_VERSIONS = select(DayPlanRow.day, DayPlanRow.version).where(
+    DayPlanRow.region == bindparam("region"), DayPlanRow.day.in_(bindparam("days", expanding=True))
+)
+"""The versions of some days' plans (built once: a quote runs it on every call)."""
 
 
 @dataclass(frozen=True)
@@ -88,12 +94,14 @@ class DayPlans:
 
     def read(self, day: date) -> DayPlan:
         """The day's plan as committed (empty if nobody booked that day)."""
+        return self.read_days([day])[day]
+
+    def read_days(self, days: Sequence[date]) -> dict[date, DayPlan]:
+        """The days' plans as committed (empty for a day nobody booked): one query when all are cached."""
         with self.store.read() as session:
-            key = (DayPlanRow.region == self.region, DayPlanRow.day == day)
-            version = session.execute(select(DayPlanRow.version).where(*key)).scalar_one_or_none()
-            if version is None:
-                return self.empty
-            return self._load(session, day, version)[0]
+            found = session.execute(_VERSIONS, {"region": self.region, "days": list(days)})
+            versions = dict(found.tuples().all())
+            return {d: self._load(session, d, versions[d])[0] if d in versions else self.empty for d in days}
 
     def lock(self, session: Session, day: date) -> LockedDay:
         """Lock the day (until the transaction ends) and read its plan."""

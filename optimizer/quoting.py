@@ -21,7 +21,7 @@ from optimizer.domain import DropOffPoint, Location, Parcel, ProcessingCenter, S
 from optimizer.errors import ValidationError
 from optimizer.fleet import FleetSpec
 from optimizer.geo.region import Region
-from optimizer.geo.road_matrix import PointRows, RoadNetworkSource
+from optimizer.geo.road_matrix import LocatedPoint, RoadNetworkSource, Targets
 from optimizer.live import DayPlan, Insertion, LivePlanner, NewPickup
 from optimizer.policy import PolicyBook
 
@@ -112,14 +112,14 @@ class ReturnsDesk:
                 np.zeros(0),
             )
         )
-        self._drop_nodes, self._drop_access = nodes, access
-        self._depot_nodes, self._depot_access = source.locate([d.location for d in sites.depots])
+        self._drop_targets = Targets.of(nodes, access)
+        self._depot_targets = Targets.of(*source.locate([d.location for d in sites.depots]))
         self.categories = tuple(sorted({name for c in sites.centers for name in c.categories}))
 
     # -- pickups and slots -------------------------------------------------------------------------
     def pickup(
         self,
-        rows: PointRows,
+        point: LocatedPoint,
         parcels: Sequence[Parcel],
         skills: frozenset[str] = frozenset(),
         delivery_parcels: Sequence[Parcel] = (),
@@ -131,7 +131,7 @@ class ReturnsDesk:
         load, delivery = total_load(parcels), total_load(delivery_parcels)
         heavy = any(p.weight_g >= BULKY_KG * 1000 for p in (*parcels, *delivery_parcels))
         service_s = 180 + 60 * (load.parcels - 1) + 60 * delivery.parcels + (240 if heavy else 0)
-        return NewPickup(rows, service_s, load, skills | ({"bulky"} if heavy else set()), delivery)
+        return NewPickup(point, service_s, load, skills | ({"bulky"} if heavy else set()), delivery)
 
     def parse_slot(self, text: str) -> tuple[date, TimeWindow]:
         """The day and window of a slot id; an id off the grid is an error naming `slot_id`."""
@@ -177,18 +177,18 @@ class ReturnsDesk:
         return datetime.combine(day, time(0), self.zone) + timedelta(seconds=seconds)
 
     # -- drop-off and centers ----------------------------------------------------------------------
-    def nearest_drop_offs(self, rows: PointRows, count: int = 3) -> list[tuple[DropOffPoint, int]]:
+    def nearest_drop_offs(self, point: LocatedPoint, count: int = 3) -> list[tuple[DropOffPoint, int]]:
         """The drop-off points closest by road from the address, with the metres to each."""
-        if not len(self._drop_nodes):
+        if not len(self._drop_targets.unique):
             return []
-        _, (_, metres) = self.source.legs(rows, self._drop_nodes, self._drop_access)
+        _, (_, metres) = self.source.legs(point, self._drop_targets)
         order = np.argsort(metres, kind="stable")[:count]
         points = self.region.sites.drop_off_points
         return [(points[int(i)], int(metres[i])) for i in order]
 
-    def nearest_depot(self, rows: PointRows) -> int:
+    def nearest_depot(self, point: LocatedPoint) -> int:
         """Index of the depot whose couriers reach the address fastest."""
-        (seconds, _), _ = self.source.legs(rows, self._depot_nodes, self._depot_access)
+        (seconds, _), _ = self.source.legs(point, self._depot_targets)
         return int(np.argmin(seconds))
 
     def center_for(self, origin: int, category: str, weight_g: int) -> CenterChoice | None:
@@ -220,6 +220,6 @@ class ReturnsDesk:
         drive = timedelta(seconds=haul_m / (LINE_HAUL_KMH / 3.6))
         return leaves + timedelta(seconds=self.slots.consolidation_s) + drive
 
-    def located(self, location: Location) -> PointRows:
+    def located(self, location: Location) -> LocatedPoint:
         """An address on the road network with its paths (errors name `origin`)."""
         return self.planner.locate(location)

@@ -77,10 +77,10 @@ class Bookings:
         parcels = context.parcels([ParcelIn(**p) for p in request["parcels"]])
         deliveries = context.parcels([ParcelIn(**p) for p in request.get("delivery_parcels") or []], "delivery_parcels")
         origin = request["origin"]
-        rows = desk.located(Location(origin["lat"], origin["lon"]))
-        pickup = desk.pickup(rows, parcels, delivery_parcels=deliveries)
+        point = desk.located(Location(origin["lat"], origin["lon"]))
+        pickup = desk.pickup(point, parcels, delivery_parcels=deliveries)
         weight = sum(p.weight_g * p.count for p in parcels)
-        depot = desk.nearest_depot(rows)
+        depot = desk.nearest_depot(point)
         policy = desk.policies.for_merchant(request["merchant_id"])
         booking_id, return_id = "pk_" + uuid.uuid4().hex[:20], "rt_" + uuid.uuid4().hex[:20]
         with context.store.write() as session:
@@ -196,7 +196,7 @@ class Bookings:
         if not desk.is_open(day, window, now):
             raise ConflictError(f"booking for slot {new_slot} has closed", code="booking_closed")
         pickup = context.booked_pickup(row)
-        rows = pickup.rows
+        point = pickup.point
         with context.store.write() as session:
             booking = self._locked(session, pickup_id, tenant)
             if booking.status not in {"booked", "displaced", "failed"}:
@@ -219,10 +219,10 @@ class Bookings:
             if day != booking.day:  # collected another day: its place at a center moves with it
                 self._release(session, booking)
                 place = self.centers.reserve(
-                    session, desk.nearest_depot(rows), booking.category, pickup.load.weight_g, day
+                    session, desk.nearest_depot(point), booking.category, pickup.load.weight_g, day
                 )
                 booking.center_id, booking.processing_date, booking.haul_m = place.center.id, place.day, place.haul_m
-                booking.origin_id = desk.origins[desk.nearest_depot(rows)]
+                booking.origin_id = desk.origins[desk.nearest_depot(point)]
             booking.day, booking.slot_start_s, booking.slot_end_s = day, window.start_s, window.end_s
             booking.status, booking.updated_at = "booked", now
             if booking.return_id is not None:

@@ -10,13 +10,15 @@ center-day is never over capacity. Quotes estimate the same choice from the comm
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -36,6 +38,14 @@ from optimizer.assignment.center_days import (
 )
 from optimizer.assignment.result import cost_of
 
+_COUNTS = select(CenterDayRow.center_id, CenterDayRow.day, CenterDayRow.category, CenterDayRow.used).where(
+    CenterDayRow.region == bindparam("region"),
+    CenterDayRow.day.between(bindparam("first"), bindparam("last")),
+    CenterDayRow.category.in_(bindparam("names", expanding=True)),
+)
+"""The committed counts of some center-days (built once: every quote reads them)."""
+_EPOCH = date(2000, 1, 1)
+"""The day the cached rankings are computed from (any fixed day would do)."""
 INSPECTION_AT_S = 12 * 3600
 """Returns are inspected by midday (local time) of their processing day."""
 REFUND_AFTER = timedelta(days=1)
@@ -87,18 +97,29 @@ class CenterReservations:
         )
         self.capacity = CenterCapacity(centers, settings.capacity_overrides())
 
-    def options(self, origin: int, category: str, weight_g: int, collected: date) -> list[CenterDayOption]:
-        """The return's (center, day) options, cheapest first; it can be processed from the day after collection."""
+    def options(self, origin: int, category: str, weight_g: int, collected: date) -> Iterator[CenterDayOption]:
+        """The return's (center, day) options, cheapest first; it can be processed from the day after collection.
+
+        The ranking does not depend on the date (a day's wait costs the same on any day), so it is
+        computed once per origin, category and chargeable kilogram and shifted to `collected`.
+        """
+        kg = max(1, -(-weight_g // 1000))
+        shift = collected + timedelta(days=PROCESSING_LAG_DAYS) - _EPOCH
+        return (replace(option, day=option.day + shift) for option in self._ranked(origin, category, kg))
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 (one service lives as long as the worker)
+    def _ranked(self, origin: int, category: str, kg: int) -> tuple[CenterDayOption, ...]:
         settings = self.context.settings
-        first = collected + timedelta(days=PROCESSING_LAG_DAYS)
-        return center_day_options(
-            self.problem,
-            origin,
-            category,
-            weight_g,
-            first,
-            settings.processing_horizon_days,
-            settings.wait_cents_per_day,
+        return tuple(
+            center_day_options(
+                self.problem,
+                origin,
+                category,
+                kg * 1000,
+                _EPOCH,
+                settings.processing_horizon_days,
+                settings.wait_cents_per_day,
+            )
         )
 
     def estimates(self, center_id: str | None, day: date | None, haul_m: int, leaves: datetime) -> dict[str, Any]:
@@ -128,25 +149,30 @@ class CenterReservations:
             (TOTAL, self.capacity.limit(option.center, TOTAL, option.day)),
         ]
 
-    def estimate(self, origin: int, category: str, weight_g: int, collected: date) -> CenterDayOption | None:
-        """Where and when the return would be processed if it were registered now (committed counts)."""
-        options = self.options(origin, category, weight_g, collected)
-        if not options:
-            return None
+    def estimate(
+        self, origins: Sequence[tuple[int, date]], category: str, weight_g: int
+    ) -> list[CenterDayOption | None]:
+        """Where and when each return (origin, collection day) would be processed if registered now.
+
+        Reads the committed counts once for all of them (a quote asks for its pickup and each
+        drop-off point): the first option of each with room in its category and in total.
+        """
+        if not origins:
+            return []
+        ranked = [self.options(origin, category, weight_g, collected) for origin, collected in origins]
+        horizon = timedelta(days=self.context.settings.processing_horizon_days)
+        days = [collected + timedelta(days=PROCESSING_LAG_DAYS) for _, collected in origins]
         with self.context.store.read() as session:
-            rows = session.execute(
-                select(CenterDayRow).where(
-                    CenterDayRow.region == self.context.region,
-                    CenterDayRow.day.between(options[0].day, max(o.day for o in options)),
-                    CenterDayRow.category.in_((category, TOTAL)),
-                )
-            ).scalars()
-            used = {(r.center_id, r.day, r.category): r.used for r in rows}
-        for option in options:
-            held = {name: used.get((option.center.id, option.day, name), 0) for name in (category, TOTAL)}
-            if all(limit is None or held[name] < limit for name, limit in self._limits(option, category)):
-                return option
-        return None
+            between = {"first": min(days), "last": max(days) + horizon}
+            rows = session.execute(_COUNTS, {"region": self.context.region, "names": [category, TOTAL]} | between)
+            used = {(center, day, name): count for center, day, name, count in rows}
+        return [next((o for o in options if self._has_room(o, category, used)), None) for options in ranked]
+
+    def _has_room(self, option: CenterDayOption, category: str, used: dict[tuple[str, date, str], int]) -> bool:
+        return all(
+            limit is None or used.get((option.center.id, option.day, name), 0) < limit
+            for name, limit in self._limits(option, category)
+        )
 
     def reserve(self, session: Session, origin: int, category: str, weight_g: int, collected: date) -> CenterDayOption:
         """Take the cheapest center-day with room, in the caller's transaction (409 when none has room)."""

@@ -6,6 +6,7 @@ No FastAPI here: routes validate and call the resource services; these call the 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -69,6 +70,10 @@ class ServiceContext:
     def current_plan(self, day: date) -> DayPlan:
         """The day's plan as committed (empty if nobody booked that day yet)."""
         return self.plans.read(day)
+
+    def current_plans(self, days: Sequence[date]) -> dict[date, DayPlan]:
+        """`current_plan` of several days, read together."""
+        return self.plans.read_days(days)
 
     def routes_of(self, plan: DayPlan, day: date) -> list[dict[str, Any]]:
         """Per courier with stops, the pickups in order and each one's estimated service start (JSON-ready)."""

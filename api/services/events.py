@@ -143,7 +143,7 @@ class Events:
             return NextSteps(rebook_options=self._options(booking, pickup, now, held))
         points = [
             DropOffNearby(point_id=point.id, distance_m=metres)
-            for point, metres in self.context.desk.nearest_drop_offs(pickup.rows)
+            for point, metres in self.context.desk.nearest_drop_offs(pickup.point)
         ]
         return NextSteps(rebook_options=[], drop_off_only=True, drop_off_points=points)
 
@@ -160,7 +160,7 @@ class Events:
             return None
         first = max(self.context.today(now), booking.day)
         days = [first + timedelta(days=k) for k in range(self.context.settings.rebook_days)]
-        plans = {day: self.context.current_plan(day) for day in days}
+        plans = self.context.current_plans(days)
         return _Rebooking(self.context.booked_pickup(booking), plans)
 
     def _options(

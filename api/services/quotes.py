@@ -42,7 +42,9 @@ class Quotes:
         `held` gives the plans of some days as the caller holds them (locked, and changed).
         """
         dates = [first + timedelta(days=k) for k in range(days)]
-        plans = {d: (held or {}).get(d) or self.context.current_plan(d) for d in dates}
+        held = held or {}
+        committed = self.context.current_plans([d for d in dates if d not in held])
+        plans = {d: held[d] if d in held else committed[d] for d in dates}
         return self.desk.slot_offers(plans, pickup, now)
 
     def slots(
@@ -77,28 +79,31 @@ class Quotes:
         first = body.date_from or context.today(now)
         context.check_day(first, now, "date_from")
         context.check_slot_days(body.days)
-        rows = desk.located(Location(body.origin.lat, body.origin.lon))
+        address = desk.located(Location(body.origin.lat, body.origin.lon))
         deliveries = context.parcels(body.delivery_parcels or [], "delivery_parcels")
-        pickup = desk.pickup(rows, parcels, delivery_parcels=deliveries)
+        pickup = desk.pickup(address, parcels, delivery_parcels=deliveries)
         policy = desk.policies.for_merchant(body.merchant_id)
         weight = sum(p.weight_g * p.count for p in parcels)
         options: list[dict[str, Any]] = []
         offers = self.offers(pickup, first, body.days, now)
         slots = [SlotPublic.of(o, self.desk, fee_cents=policy.pickup_fee_cents) for o in offers]
         prices = {slot.slot_id: slot.amount_cents for slot in slots if slot.available and slot.amount_cents is not None}
-        if prices:
-            first_open = next(o for o in offers if o.slot_id in prices)
+        first_open = next((o for o in offers if o.slot_id in prices), None)
+        points = [] if deliveries else desk.nearest_drop_offs(address)  # an exchange is handed over at the door
+        today = context.today(now)
+        origins = [(desk.origins.index(point.id), today) for point, _ in points]
+        if first_open is not None:
+            origins.insert(0, (desk.nearest_depot(address), first_open.day))
+        places = iter(self.centers.estimate(origins, body.category, weight))  # one read of the counts
+        if first_open is not None:
             leaves = desk.local_time(first_open.day, first_open.window.end_s)
-            at_door = self.centers.estimate(desk.nearest_depot(rows), body.category, weight, first_open.day)
             options.append(
                 self._option("pickup", min(prices.values()), policy, body)
-                | self.centers.option_estimates(at_door, leaves)
+                | self.centers.option_estimates(next(places), leaves)
                 | {"slots": slots}
             )
         drop_offs: dict[str, int] = {}
-        for point, metres in [] if deliveries else desk.nearest_drop_offs(rows):  # an exchange is at the door
-            today = context.today(now)
-            at_point = self.centers.estimate(desk.origins.index(point.id), body.category, weight, today)
+        for (point, metres), at_point in zip(points, places, strict=True):
             drop_offs[point.id] = policy.drop_off_fee_cents + (at_point.transport_cents if at_point else 0)
             leaves = max(now, desk.local_time(today, DROP_OFF_COLLECTED_AT_S))
             options.append(

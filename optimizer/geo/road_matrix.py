@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,8 @@ import numpy.typing as npt
 
 from optimizer.domain import Location
 from optimizer.errors import ValidationError
+from optimizer.geo.disk_cache import write_atomically
+from optimizer.geo.hierarchy import RoadHierarchy, hierarchy_of
 from optimizer.geo.matrices import MAX_MATRIX_VALUE, TravelMatrix, haversine_distance_m
 from optimizer.geo.region import Region
 
@@ -35,16 +36,34 @@ def _lonlat(locations: Sequence[Location]) -> npt.NDArray[np.float64]:
     return np.array([(loc.lon, loc.lat) for loc in locations], dtype=np.float64).reshape(-1, 2)
 
 
-@dataclass(frozen=True, eq=False)
-class PointRows:
-    """Fastest paths to and from one located point, over every node of the road graph."""
+@dataclass(frozen=True, slots=True)
+class LocatedPoint:
+    """A point on the road network: its nearest road node and the access metres from the road."""
 
     node: int
     access_m: float
-    in_cs: npt.NDArray[np.int64]
-    in_dm: npt.NDArray[np.int64]
-    out_cs: npt.NDArray[np.int64]
-    out_dm: npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, eq=False)
+class Targets:
+    """Road points that legs are priced to: each one's node and access, and the distinct nodes among them.
+
+    Build it once per set of points (a plan's stops, the depots) and reuse it: the hierarchy keeps
+    the distinct nodes pinned while the same object comes back.
+    """
+
+    unique: npt.NDArray[np.int64]
+    position: npt.NDArray[np.int64]
+    """Per point, the index of its node in `unique`."""
+    access: npt.NDArray[np.float64]
+
+    @classmethod
+    def of(cls, nodes: npt.NDArray[np.int64], access: npt.NDArray[np.float64]) -> Targets:
+        """The targets at these road nodes with these access metres."""
+        unique, position = np.unique(nodes, return_inverse=True)
+        unique = unique.astype(np.int64)
+        unique.flags.writeable = False  # pinned by identity: it must never change under the hierarchy
+        return cls(unique, position.astype(np.int64), np.asarray(access, dtype=np.float64))
 
 
 @dataclass(frozen=True)
@@ -137,25 +156,21 @@ class RoadNetworkSource:
         self._check(lonlat)
         return self._snap(lonlat)
 
-    def point_rows(self, node: int, access_m: float) -> PointRows:
-        """Road paths from every node to a point and from the point to every node: two searches."""
-        graph = self.region.road_graph
-        source, everywhere = np.array([node], dtype=np.int64), np.arange(len(graph.lonlat), dtype=np.int64)
-        in_cs, in_dm = graph.paths(source, everywhere, reverse=True)
-        out_cs, out_dm = graph.paths(source, everywhere)
-        return PointRows(node, access_m, in_cs[0], in_dm[0], out_cs[0], out_dm[0])
+    @property
+    def hierarchy(self) -> RoadHierarchy:
+        """The road graph's contraction hierarchy (built once per process, its order cached in `cache_dir`)."""
+        return hierarchy_of(self.region.road_graph, self.region.fingerprint, self.cache_dir)
 
-    def legs(
-        self, rows: PointRows, nodes: npt.NDArray[np.int64], access: npt.NDArray[np.float64]
-    ) -> tuple[
-        tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]], tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
-    ]:
-        """(seconds, metres) from each of the points (`nodes`, `access`) to the row's point, and back.
+    def legs(self, point: LocatedPoint, targets: Targets) -> tuple[Legs, Legs]:
+        """(seconds, metres) from each of the targets to `point`, and back.
 
-        Two distinct points, even at one address, are their access legs apart, as in `matrix_for`.
+        Found by the hierarchy for just these targets, so the cost follows their number, not the map's
+        size. Two distinct points, even at one address, are their access legs apart, as in `matrix_for`.
         """
-        inbound = self.combine(rows.in_cs[nodes], rows.in_dm[nodes], access, rows.access_m)
-        outbound = self.combine(rows.out_cs[nodes], rows.out_dm[nodes], rows.access_m, access)
+        paths = self.hierarchy.paths(point.node, targets.unique)
+        at = targets.position
+        inbound = self.combine(paths.in_cs[at], paths.in_dm[at], targets.access, point.access_m)
+        outbound = self.combine(paths.out_cs[at], paths.out_dm[at], point.access_m, targets.access)
         return inbound, outbound
 
     def nearest(self, sites: Sequence[Location], points: Sequence[Location]) -> npt.NDArray[np.int64]:
@@ -232,11 +247,6 @@ def _prune_cache(directory: Path, max_bytes: int) -> None:
 
 
 def _write_cache(path: Path, matrix: TravelMatrix) -> None:
-    """Write atomically (temporary file, then rename): a crash never leaves a half-written cache entry."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.stem}.", suffix=".npz", delete=False) as f:
-            np.savez(f, distance_m=matrix.distance_m.astype(np.int32), duration_s=matrix.duration_s.astype(np.int32))
-        os.replace(f.name, path)
-    except OSError:
-        return  # a cache that cannot be written only costs time
+    """Write the matrix atomically: a crash never leaves a half-written cache entry."""
+    distance, duration = matrix.distance_m.astype(np.int32), matrix.duration_s.astype(np.int32)
+    write_atomically(path, lambda f: np.savez(f, distance_m=distance, duration_s=duration))

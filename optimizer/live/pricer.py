@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from optimizer.domain import Courier, Depot, Load, Location, TimeWindow
 from optimizer.errors import ValidationError
-from optimizer.geo.road_matrix import PointRows, RoadNetworkSource
+from optimizer.geo.road_matrix import LocatedPoint, RoadNetworkSource, Targets
 from optimizer.live.plan import NO_LOAD, DayPlan, LiveRoute, LiveStop
 from optimizer.routing.insertion import NEVER, Gaps, fits, route_gaps
 from optimizer.timing import ForwardPass, serve_in_order
@@ -28,6 +28,8 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 POSITIONS_CACHE_SIZE = 4096
 """Routes whose insertion positions are kept (a few days of a large fleet)."""
+PLANS_CACHE_SIZE = 64
+"""Plans whose gaps are kept whole (the committed plans of the days being quoted)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +56,9 @@ class Insertion:
 
 @dataclass(frozen=True, slots=True)
 class NewPickup:
-    """A pickup being priced or booked: its road paths to and from everywhere, and what it carries."""
+    """A pickup being priced or booked: where it is on the road network, and what it carries."""
 
-    rows: PointRows
+    point: LocatedPoint
     service_s: int
     load: Load
     skills: frozenset[str]
@@ -78,6 +80,18 @@ class _Ends:
         return cls(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)))
 
 
+@dataclass(frozen=True, eq=False)
+class _PlanGaps:
+    """A plan's gaps, the road points at their ends (all previous, then all next) and their couriers' figures."""
+
+    gaps: Gaps
+    ends: Targets
+    speed: FloatArray
+    per_km: FloatArray
+    per_hour: FloatArray
+    capacity: IntArray
+
+
 class LivePlanner:
     """Prices and books pickups into a region's day plans for a given fleet."""
 
@@ -93,6 +107,7 @@ class LivePlanner:
         self._depot = {d.id: (int(n), float(a)) for d, n, a in zip(self.depots, depot_nodes, depot_access, strict=True)}
         self._depot_legs: dict[tuple[str, str], tuple[int, int]] = {}
         self._gaps_cache: OrderedDict[int, tuple[LiveRoute, tuple[Gaps, _Ends]]] = OrderedDict()
+        self._plan_cache: OrderedDict[int, tuple[DayPlan, _PlanGaps]] = OrderedDict()
         self._cache_lock = threading.Lock()
         # per-courier figures every price check reads, gathered once
         self._speed = np.array([c.speed_factor for c in self.couriers], dtype=np.float64)
@@ -104,13 +119,13 @@ class LivePlanner:
         """A depot's road node and access metres."""
         return self._depot[depot_id]
 
-    def locate(self, location: Location) -> PointRows:
-        """An address on the road network with its paths to and from everywhere (errors name it `origin`)."""
+    def locate(self, location: Location) -> LocatedPoint:
+        """An address on the road network (errors name it `origin`)."""
         try:
             nodes, access = self.source.locate([location])
         except ValidationError as error:
             raise ValidationError("origin", error.reason) from None
-        return self.source.point_rows(int(nodes[0]), float(access[0]))
+        return LocatedPoint(int(nodes[0]), float(access[0]))
 
     def _empty_leg(self, courier: Courier) -> tuple[int, int]:
         key = (courier.start_depot_id, courier.end_depot_id)
@@ -129,21 +144,39 @@ class LivePlanner:
 
     def new_pickup(self, stop: LiveStop) -> NewPickup:
         """A booked stop as a pickup to insert again (into another plan of the same day)."""
-        rows = self.source.point_rows(stop.node, stop.access_m)
-        return NewPickup(rows, stop.service_s, stop.load, stop.skills, stop.delivery)
+        return NewPickup(LocatedPoint(stop.node, stop.access_m), stop.service_s, stop.load, stop.skills, stop.delivery)
 
     def empty_plan(self) -> DayPlan:
         """A plan with every courier's route empty."""
         return DayPlan({c.id: LiveRoute(c.id, (), *self._empty_leg(c)) for c in self.couriers})
 
-    def _gaps(self, plan: DayPlan) -> tuple[Gaps, _Ends]:
-        """Every gap of the plan.
+    def _gaps(self, plan: DayPlan) -> _PlanGaps:
+        """Every gap of the plan, with the points on either side and each gap's courier figures.
 
-        Computed once per route object (routes are immutable and a change replaces only the route it
-        touches), then concatenated.
+        Kept per plan object (a committed plan is reused until its version changes), and built from
+        per-route parts (routes are immutable and a change replaces only the route it touches).
         """
+        with self._cache_lock:
+            hit = self._plan_cache.get(id(plan))
+        if hit is not None and hit[0] is plan:
+            return hit[1]
         parts = [self._route_gaps(r, plan.routes[courier.id]) for r, courier in enumerate(self.couriers)]
-        return Gaps.concat([g for g, _ in parts]), _Ends.concat([e for _, e in parts])
+        gaps, ends = Gaps.concat([g for g, _ in parts]), _Ends.concat([e for _, e in parts])
+        found = _PlanGaps(
+            gaps,
+            Targets.of(
+                np.concatenate([ends.prev_node, ends.next_node]), np.concatenate([ends.prev_access, ends.next_access])
+            ),
+            speed=self._speed[gaps.route],
+            per_km=self._per_km[gaps.route],
+            per_hour=self._per_hour[gaps.route],
+            capacity=self._capacity[gaps.route],
+        )
+        with self._cache_lock:
+            self._plan_cache[id(plan)] = (plan, found)  # the plan is kept, so its id stays unique
+            while len(self._plan_cache) > PLANS_CACHE_SIZE:
+                self._plan_cache.popitem(last=False)
+        return found
 
     def _route_gaps(self, r: int, route: LiveRoute) -> tuple[Gaps, _Ends]:
         with self._cache_lock:
@@ -192,27 +225,20 @@ class LivePlanner:
         """For each window, the cheapest feasible insertion of the pickup, or None when no courier can take it."""
         if not windows or not self.couriers:
             return [None] * len(windows)  # no courier today: no slot can be offered
-        gaps, ends = self._gaps(plan)
-        nodes = np.concatenate([ends.prev_node, ends.next_node])
-        access = np.concatenate([ends.prev_access, ends.next_access])
-        (in_s, in_m), (out_s, out_m) = self.source.legs(pickup.rows, nodes, access)
+        view = self._gaps(plan)
+        gaps = view.gaps
+        (in_s, in_m), (out_s, out_m) = self.source.legs(pickup.point, view.ends)
         count = len(gaps.route)
         leg_in_s, leg_in_m = in_s[:count], in_m[:count]
         leg_out_s, leg_out_m = out_s[count:], out_m[count:]
-        factor = self._speed[gaps.route]
-        scaled_in = np.rint(leg_in_s / factor).astype(np.int64)
-        scaled_out = np.rint(leg_out_s / factor).astype(np.int64)
+        scaled_in = np.rint(leg_in_s / view.speed).astype(np.int64)
+        scaled_out = np.rint(leg_out_s / view.speed).astype(np.int64)
         skilled = np.array([pickup.skills <= c.skills for c in self.couriers])[gaps.route]
         added_s = scaled_in + scaled_out - gaps.old_leg_s
         added_m = leg_in_m + leg_out_m - gaps.old_leg_m
         # the day's fleet is already rostered: a pickup adds driving (km and hours), not a vehicle's fixed cost
-        cost = np.ceil(added_m * self._per_km[gaps.route] / 1000 + added_s * self._per_hour[gaps.route] / 3600)
-        cost = cost.astype(np.int64)
-        load, delivery, capacity = (
-            np.array(pickup.load.as_tuple()),
-            np.array(pickup.delivery.as_tuple()),
-            self._capacity[gaps.route],
-        )
+        cost = np.ceil(added_m * view.per_km / 1000 + added_s * view.per_hour / 3600).astype(np.int64)
+        load, delivery, capacity = np.array(pickup.load.as_tuple()), np.array(pickup.delivery.as_tuple()), view.capacity
         found: list[Insertion | None] = []
         for window in windows:
             ok, start = fits(gaps, scaled_in, scaled_out, window, pickup.service_s, load, delivery, capacity)
@@ -242,8 +268,8 @@ class LivePlanner:
         route = plan.routes[insertion.courier_id]
         stop = LiveStop(
             booking_id,
-            pickup.rows.node,
-            pickup.rows.access_m,
+            pickup.point.node,
+            pickup.point.access_m,
             insertion.window,
             pickup.service_s,
             pickup.load,

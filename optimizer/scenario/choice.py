@@ -44,7 +44,7 @@ def book_with_backhaul(
             drop_off(day, shopper)
             continue
         day.wanted_pickup += 1
-        pickup = desk.pickup(shopper.rows, request.parcels())
+        pickup = desk.pickup(shopper.point, request.parcels())
         offers = [o for o in desk.slot_offers({spec.day: plan}, pickup, now) if o.available]
         preferred = grid.index(request.preferred_slot) if request.preferred_slot in grid else 0
         utilities, picks = [], []

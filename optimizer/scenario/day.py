@@ -10,7 +10,7 @@ from optimizer.assignment.from_region import assignment_problem
 from optimizer.assignment.problem import MAX_PENALTY_CENTS, AssignmentProblem
 from optimizer.domain import Location, Return, TimeWindow
 from optimizer.geo.region import Sites
-from optimizer.geo.road_matrix import PointRows
+from optimizer.geo.road_matrix import LocatedPoint
 from optimizer.quoting import ReturnsDesk
 from optimizer.scenario.kpis import CollectionFigures, Driven, Kpis
 from optimizer.scenario.processing import Batch
@@ -24,7 +24,7 @@ class Shopper:
     """One return as the simulation sees it: the request, where it is on the roads, and the shopper."""
 
     request: Return
-    rows: PointRows
+    point: LocatedPoint
     insured: bool
     zone: int
     """Index of the depot whose couriers reach the address fastest."""

@@ -157,11 +157,11 @@ def _shoppers(spec: ScenarioSpec, desk: ReturnsDesk, progress: Progress) -> list
         returns = generate_returns(desk.region, spec.demand, seed=spec.seed)
     shoppers = []
     for k, request in enumerate(returns):
-        rows = desk.located(request.address)
-        nearest = desk.nearest_drop_offs(rows, 1)
+        point = desk.located(request.address)
+        nearest = desk.nearest_drop_offs(point, 1)
         drop_point = desk.region.sites.drop_off_points.index(nearest[0][0]) if nearest else None
         insured = bool(rng.random() < spec.insured_share)
-        shoppers.append(Shopper(request, rows, insured, desk.nearest_depot(rows), drop_point))
+        shoppers.append(Shopper(request, point, insured, desk.nearest_depot(point), drop_point))
         if k % 100 == 0:
             progress("addresses located", k / max(1, len(returns)))
     return shoppers
