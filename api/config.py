@@ -157,6 +157,10 @@ class Settings(BaseSettings):
     """How long a booking's `Idempotency-Key` and its first response are kept (at least 24 h)."""
     matrix_cache_max_bytes: int = Field(512 * 1024 * 1024, ge=1024 * 1024)
     """The road-matrix cache's bound on disk (least recently used files go first)."""
+    pricing_threads: int = Field(2, ge=1, le=64)
+    """Threads per worker that compute quotes and slot lists (CPU work: about the number of cores)."""
+    max_in_flight: int = Field(8, ge=1, le=10_000)
+    """Quotes and slot lists one worker computes or queues at once; more get `429` with `Retry-After` at once."""
     worker_threads: int = Field(40, ge=1, le=1000)
     """Threads each worker runs blocking handlers on; the database pool has as many connections."""
     db_lock_timeout_ms: int = Field(5000, ge=100)

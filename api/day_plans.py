@@ -100,7 +100,7 @@ class DayPlans:
         """The days' plans as committed (empty for a day nobody booked): one query when all are cached."""
         with self.store.read() as session:
             found = session.execute(_VERSIONS, {"region": self.region, "days": list(days)})
-            versions = dict(found.tuples().all())
+            versions: dict[date, int] = dict(found.all())
             return {d: self._load(session, d, versions[d])[0] if d in versions else self.empty for d in days}
 
     def lock(self, session: Session, day: date) -> LockedDay:

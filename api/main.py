@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from api import error_handlers
 from api.config import Settings
+from api.cpu_gate import CpuGate
 from api.job_pool import JobPool
 from api.middleware import BodyLimit, Metrics, MetricsMiddleware
 from api.routes import assignments, dropoffs, health, pickups, plans, quotes, returns, slots
@@ -39,6 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
             store.migrate()
         jobs = JobPool(settings.model_dump_json())
         app.state.service = Service(settings, store, run_job=jobs, job_problem=jobs.problem)
+        app.state.gate = CpuGate(settings.pricing_threads, settings.max_in_flight)
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         background = asyncio.create_task(_replan_in_background(app, settings.background_plan_every_s))
         webhooks = asyncio.create_task(_deliver_webhooks(app, settings.webhook_every_s))

@@ -150,7 +150,14 @@ async def _mixed(
     With `floor`, the same clients call `/healthz` instead: the cost of HTTP, the framework and the
     load generator alone, measured the same way (the baseline the service's own work adds to).
     """
-    latencies: dict[str, list[float]] = {"quote": [], "slots": [], "healthz": [], "liveness": [], "errors": []}
+    latencies: dict[str, list[float]] = {
+        "quote": [],
+        "slots": [],
+        "healthz": [],
+        "liveness": [],
+        "errors": [],
+        "refused": [],
+    }
     stop = time.perf_counter() + seconds
 
     async def prober() -> None:
@@ -180,6 +187,10 @@ async def _mixed(
                     params: dict[str, str | float] = {"lat": lat, "lon": lon, "weight_g": weight, "date_from": day}
                     response = await http.get("/v1/pickup-slots", params=params)
                     kind = "slots"
+                if response.status_code == 429:  # refused at once by the gate: wait as told, like a platform
+                    latencies["refused"].append(time.perf_counter() - began)
+                    await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
+                    continue
                 latencies[kind].append(time.perf_counter() - began)
                 if response.status_code >= 500:
                     latencies["errors"].append(response.status_code)
@@ -306,11 +317,12 @@ def main() -> None:
                 "liveness": [],
                 "healthz": [],
             }
-            errors, bursts = 0, []
+            errors, refused, bursts = 0, 0, []
             for repeat in range(args.repeats):
                 for floor in (False, True):
                     measured = asyncio.run(_mixed(url, day1, addresses, args.clients, args.seconds, floor=floor))
                     errors += len(measured["errors"])
+                    refused += len(measured["refused"])
                     for kind in ("healthz",) if floor else ("quote", "slots", "liveness"):
                         values = measured[kind]
                         p50, p95, p99 = (1000 * float(np.percentile(values, q)) for q in (50, 95, 99))
@@ -333,7 +345,7 @@ def main() -> None:
                 print(
                     f"  {label:<19} {rate:7.0f} req/s  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  p99 {p99:6.1f} ms{target}"
                 )
-            print(f"  server errors: {errors}")
+            print(f"  server errors: {errors}; refused with 429 (then retried after Retry-After): {refused}")
             rate = statistics.median(b["per_s"] for b in bursts)
             p50 = statistics.median(b["p50_ms"] for b in bursts)
             p99 = statistics.median(b["p99_ms"] for b in bursts)

@@ -37,6 +37,7 @@ from api.services import Service
 from api.store import Store
 from api.tables import CenterDayRow, DropOffRow
 from benchmarks.api_load import start_server
+from benchmarks.retrying import post_retrying
 from optimizer.assignment import ReturnBatch, assign
 from optimizer.assignment.center_days import TOTAL, center_day_problem
 from optimizer.assignment.result import cost_of
@@ -89,7 +90,7 @@ def _register(url: str, i: int) -> int:
         "merchant_id": "m-1",
     }
     with httpx.Client(base_url=url, timeout=120) as client:
-        quote = client.post("/v1/quotes", json=body).json()
+        quote = post_retrying(client, "/v1/quotes", json=body).json()
         point = next(o["point_id"] for o in quote["options"] if o["method"] == "drop_off")
         return client.post("/v1/dropoffs", json={"quote_id": quote["quote_id"], "point_id": point}).status_code
 

@@ -104,16 +104,8 @@ class ReturnsDesk:
         self.origins = (*(d.id for d in sites.depots), *(p.id for p in sites.drop_off_points))
         locations = [d.location for d in sites.depots] + [p.location for p in sites.drop_off_points]
         self.haul_m = source.line_haul_m(locations, [c.location for c in sites.centers])
-        nodes, access = (
-            source.locate([p.location for p in sites.drop_off_points])
-            if sites.drop_off_points
-            else (
-                np.zeros(0, dtype=np.int64),
-                np.zeros(0),
-            )
-        )
-        self._drop_targets = Targets.of(nodes, access)
-        self._depot_targets = Targets.of(*source.locate([d.location for d in sites.depots]))
+        self._sites = Targets.of(*source.locate(locations))  # depots, then drop-off points (as `origins`)
+        self._depots = len(sites.depots)
         self.categories = tuple(sorted({name for c in sites.centers for name in c.categories}))
 
     # -- pickups and slots -------------------------------------------------------------------------
@@ -179,17 +171,18 @@ class ReturnsDesk:
     # -- drop-off and centers ----------------------------------------------------------------------
     def nearest_drop_offs(self, point: LocatedPoint, count: int = 3) -> list[tuple[DropOffPoint, int]]:
         """The drop-off points closest by road from the address, with the metres to each."""
-        if not len(self._drop_targets.unique):
-            return []
-        _, (_, metres) = self.source.legs(point, self._drop_targets)
-        order = np.argsort(metres, kind="stable")[:count]
         points = self.region.sites.drop_off_points
+        if not points:
+            return []
+        _, (_, metres) = self.source.legs(point, self._sites)
+        metres = metres[self._depots :]
+        order = np.argsort(metres, kind="stable")[:count]
         return [(points[int(i)], int(metres[i])) for i in order]
 
     def nearest_depot(self, point: LocatedPoint) -> int:
         """Index of the depot whose couriers reach the address fastest."""
-        (seconds, _), _ = self.source.legs(point, self._depot_targets)
-        return int(np.argmin(seconds))
+        (seconds, _), _ = self.source.legs(point, self._sites)
+        return int(np.argmin(seconds[: self._depots]))
 
     def center_for(self, origin: int, category: str, weight_g: int) -> CenterChoice | None:
         """The cheapest capable center for one return waiting at origin index `origin` (the assignment's rule).

@@ -15,8 +15,8 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz", operation_id="health")
-def health() -> dict[str, str]:
-    """The process answers."""
+async def health() -> dict[str, str]:
+    """The process answers: its event loop is free (answered on it, not on a thread)."""
     return {"status": "ok"}
 
 

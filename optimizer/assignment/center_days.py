@@ -129,19 +129,22 @@ def center_day_options(
     kg = problem.chargeable_kg(np.array([weight_g]))
     unit = problem.unit_cost_cents(np.array([origin]), np.array([k]), kg)[0]
     transport = problem.transport_cents(np.array([origin]), kg)[0]
-    options = [
+    ranked = sorted(
+        (int(unit[c]) + wait * wait_cents_per_day, wait, c)
+        for wait in range(horizon_days + 1)
+        for c in range(len(problem.centers))
+        if problem.terms.capable[c, k]
+    )
+    return [
         CenterDayOption(
-            center,
+            problem.centers[c],
             first + timedelta(days=wait),
-            int(unit[c]) + wait * wait_cents_per_day,
+            cost,
             int(problem.line_haul_m[origin, c]),
             int(transport[c]),
         )
-        for wait in range(horizon_days + 1)
-        for c, center in enumerate(problem.centers)
-        if problem.terms.capable[c, k]
+        for cost, wait, c in ranked
     ]
-    return sorted(options, key=lambda o: (o.cost_cents, o.day, problem.centers.index(o.center)))
 
 
 def center_day_problem(

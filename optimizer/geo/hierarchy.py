@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from weakref import WeakKeyDictionary
@@ -40,6 +41,8 @@ IntArray = npt.NDArray[np.int64]
 ORDER_FORMAT = "cch-order-v1"
 """Bumped whenever the node order is computed differently, so an old cached order is never reused."""
 UNREACHABLE = 2**31 - 1
+PINNED_SETS = 4
+"""Target arrays each thread keeps pinned (two days' plans, the sites, one spare)."""
 MIN_SCALE = 64
 """Below this the packed metric would trade too little time for distance to call its metres exact."""
 
@@ -55,12 +58,46 @@ class Paths:
 
 
 class _Queries(threading.local):
-    """One set of pinned query buffers per thread (a query object is not safe to share)."""
+    """Per thread, query buffers pinned to each recently used target array (a query object is not shareable).
+
+    A quote prices against a few target sets (each day's plan, the depots and drop-off points); keeping
+    each pinned saves pinning them again on every call.
+    """
 
     def __init__(self, time: rk.CCHMetric, packed: rk.CCHMetric) -> None:
-        self.out = (rk.CCHOneToMany(time, [0]), rk.CCHOneToMany(packed, [0]))
-        self.into = (rk.CCHManyToOne(time, [0]), rk.CCHManyToOne(packed, [0]))
-        self.pinned: IntArray | None = None
+        self.metrics = (time, packed)
+        self.pinned: OrderedDict[int, _Pinned] = OrderedDict()
+
+    def pinned_to(self, targets: IntArray) -> _Pinned:
+        """The query set pinned to `targets` (by identity), pinning the least recently used one if needed."""
+        found = self.pinned.get(id(targets))
+        if found is not None and found.targets is targets:
+            self.pinned.move_to_end(id(targets))
+            return found
+        listed = targets.tolist()
+        if len(self.pinned) < PINNED_SETS:
+            time, packed = self.metrics
+            found = _Pinned(
+                targets,
+                (rk.CCHOneToMany(time, listed), rk.CCHOneToMany(packed, listed)),
+                (rk.CCHManyToOne(time, listed), rk.CCHManyToOne(packed, listed)),
+            )
+        else:
+            _, found = self.pinned.popitem(last=False)
+            for query in found.out:
+                query.repin_targets(listed)
+            for back in found.into:
+                back.repin_sources(listed)
+            found = _Pinned(targets, found.out, found.into)
+        self.pinned[id(targets)] = found  # the set keeps `targets` alive, so its id stays unique
+        return found
+
+
+@dataclass(frozen=True, eq=False)
+class _Pinned:
+    targets: IntArray
+    out: tuple[rk.CCHOneToMany, rk.CCHOneToMany]
+    into: tuple[rk.CCHManyToOne, rk.CCHManyToOne]
 
 
 class RoadHierarchy:
@@ -79,21 +116,14 @@ class RoadHierarchy:
     def paths(self, node: int, targets: IntArray) -> Paths:
         """Fastest paths from every target to `node` (in) and from `node` to every target (out).
 
-        The targets stay pinned in this thread's queries until another array is asked for, so
-        pricing many addresses against one plan's stops pins them once (pass the same array).
+        The targets stay pinned in this thread's queries while they are among its `PINNED_SETS` most
+        recent, so pricing many addresses against one plan's stops pins them once (pass the same array).
         """
         if not len(targets):
             empty = np.zeros(0, dtype=np.int64)
             return Paths(empty, empty, empty, empty)
-        queries = self._queries
-        if queries.pinned is not targets:
-            pinned = targets.tolist()
-            for query in queries.out:
-                query.repin_targets(pinned)
-            for back in queries.into:
-                back.repin_sources(pinned)
-            queries.pinned = targets
-        (out_time, out_packed), (in_time, in_packed) = queries.out, queries.into
+        pinned = self._queries.pinned_to(targets)
+        (out_time, out_packed), (in_time, in_packed) = pinned.out, pinned.into
         out_cs = _distances(out_time.distances_from(node))
         in_cs = _distances(in_time.distances_to(node))
         out_dm = _distances(out_packed.distances_from(node)) - self.scale * out_cs

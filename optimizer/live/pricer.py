@@ -21,7 +21,7 @@ from optimizer.domain import Courier, Depot, Load, Location, TimeWindow
 from optimizer.errors import ValidationError
 from optimizer.geo.road_matrix import LocatedPoint, RoadNetworkSource, Targets
 from optimizer.live.plan import NO_LOAD, DayPlan, LiveRoute, LiveStop
-from optimizer.routing.insertion import NEVER, Gaps, fits, route_gaps
+from optimizer.routing.insertion import NEVER, Gaps, has_room, in_time, route_gaps
 from optimizer.timing import ForwardPass, serve_in_order
 
 IntArray = npt.NDArray[np.int64]
@@ -239,10 +239,11 @@ class LivePlanner:
         # the day's fleet is already rostered: a pickup adds driving (km and hours), not a vehicle's fixed cost
         cost = np.ceil(added_m * view.per_km / 1000 + added_s * view.per_hour / 3600).astype(np.int64)
         load, delivery, capacity = np.array(pickup.load.as_tuple()), np.array(pickup.delivery.as_tuple()), view.capacity
+        fitting = has_room(gaps, load, delivery, capacity) & skilled  # the same for every window
         found: list[Insertion | None] = []
         for window in windows:
-            ok, start = fits(gaps, scaled_in, scaled_out, window, pickup.service_s, load, delivery, capacity)
-            ok &= skilled
+            ok, start = in_time(gaps, scaled_in, scaled_out, window, pickup.service_s)
+            ok &= fitting
             if not ok.any():
                 found.append(None)
                 continue

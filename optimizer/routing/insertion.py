@@ -105,10 +105,23 @@ def fits(
 
     `leg_in_s` and `leg_out_s` are per gap (at the vehicle's speed); `capacity` has a row per gap.
     """
+    ok, start = in_time(gaps, leg_in_s, leg_out_s, window, service_s)
+    return ok & has_room(gaps, pickup, delivery, capacity), start
+
+
+def in_time(
+    gaps: Gaps, leg_in_s: IntArray, leg_out_s: IntArray, window: TimeWindow, service_s: int
+) -> tuple[npt.NDArray[np.bool_], IntArray]:
+    """The time half of `fits`: the stop starts within `window` and every later stop keeps its own."""
     start = np.maximum(gaps.depart_prev + leg_in_s, window.start_s)
-    ok = (start <= window.end_s) & (start + service_s + leg_out_s <= gaps.latest_next)
-    ok &= ((gaps.peak_after + pickup) <= capacity).all(axis=1) & ((gaps.peak_before + delivery) <= capacity).all(axis=1)
-    return ok, start
+    return (start <= window.end_s) & (start + service_s + leg_out_s <= gaps.latest_next), start
+
+
+def has_room(gaps: Gaps, pickup: IntArray, delivery: IntArray, capacity: IntArray) -> npt.NDArray[np.bool_]:
+    """The load half of `fits` (the same for every window): the pickup and the delivery fit on board throughout."""
+    after = np.all(gaps.peak_after + pickup <= capacity, axis=1)
+    before = np.all(gaps.peak_before + delivery <= capacity, axis=1)
+    return np.asarray(after & before, dtype=np.bool_)
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,3 +112,20 @@ def test_the_node_order_is_cached_and_a_damaged_cache_is_rebuilt(
         RoadHierarchy(graph, again).paths(0, targets).out_cs,
         hierarchy_of(graph, fingerprint, None).paths(0, targets).out_cs,
     )
+
+
+def test_more_target_sets_than_stay_pinned_are_each_answered_right(shanghai: Region) -> None:
+    """Cycling through more target arrays than a thread keeps pinned re-pins the oldest, never mixes them up."""
+    hierarchy = RoadNetworkSource(shanghai).hierarchy
+    graph = shanghai.road_graph
+    n = len(graph.lonlat)
+    rng = np.random.default_rng(11)
+    sets = [np.sort(rng.choice(n, size, replace=False)).astype(np.int64) for size in (3, 50, 7, 400, 1, 90)]
+    source = np.array([42], dtype=np.int64)
+    for round_ in range(3):
+        for targets in sets if round_ % 2 == 0 else sets[::-1]:
+            paths = hierarchy.paths(42, targets)
+            out_cs, _ = graph.paths(source, targets)
+            in_cs, _ = graph.paths(source, targets, reverse=True)
+            np.testing.assert_array_equal(paths.out_cs, out_cs[0])
+            np.testing.assert_array_equal(paths.in_cs, in_cs[0])
