@@ -23,9 +23,9 @@ from optimizer.live import DayPlan, LiveRoute
 CACHED_DAYS = 32
 
 _VERSIONS = select(DayPlanRow.day, DayPlanRow.version).where(
-    DayPlanRow.region == bindparam("region"), DayPlanRow.day.in_(bindparam("days", expanding=True))
+    DayPlanRow.region == bindparam("region"), DayPlanRow.day.between(bindparam("first"), bindparam("last"))
 )
-"""The versions of some days' plans (built once: a quote runs it on every call)."""
+"""The versions of the days' plans from `first` to `last` (built once, without an expanding list to render)."""
 
 
 @dataclass(frozen=True)
@@ -98,8 +98,10 @@ class DayPlans:
 
     def read_days(self, days: Sequence[date]) -> dict[date, DayPlan]:
         """The days' plans as committed (empty for a day nobody booked): one query when all are cached."""
+        if not days:
+            return {}
         with self.store.read() as session:
-            found = session.execute(_VERSIONS, {"region": self.region, "days": list(days)})
+            found = session.execute(_VERSIONS, {"region": self.region, "first": min(days), "last": max(days)})
             versions: dict[date, int] = dict(found.all())
             return {d: self._load(session, d, versions[d])[0] if d in versions else self.empty for d in days}
 

@@ -169,20 +169,24 @@ class ReturnsDesk:
         return datetime.combine(day, time(0), self.zone) + timedelta(seconds=seconds)
 
     # -- drop-off and centers ----------------------------------------------------------------------
+    def nearby(self, point: LocatedPoint, count: int = 3) -> tuple[int, list[tuple[DropOffPoint, int]]]:
+        """The depot reaching the address fastest, and the `count` nearest drop-off points by road (metres).
+
+        One search to all the sites answers both.
+        """
+        (seconds, _), (_, metres) = self.source.legs(point, self._sites)
+        depot = int(np.argmin(seconds[: self._depots]))
+        points, metres = self.region.sites.drop_off_points, metres[self._depots :]
+        order = np.argsort(metres, kind="stable")[:count]
+        return depot, [(points[int(i)], int(metres[i])) for i in order]
+
     def nearest_drop_offs(self, point: LocatedPoint, count: int = 3) -> list[tuple[DropOffPoint, int]]:
         """The drop-off points closest by road from the address, with the metres to each."""
-        points = self.region.sites.drop_off_points
-        if not points:
-            return []
-        _, (_, metres) = self.source.legs(point, self._sites)
-        metres = metres[self._depots :]
-        order = np.argsort(metres, kind="stable")[:count]
-        return [(points[int(i)], int(metres[i])) for i in order]
+        return self.nearby(point, count)[1]
 
     def nearest_depot(self, point: LocatedPoint) -> int:
         """Index of the depot whose couriers reach the address fastest."""
-        (seconds, _), _ = self.source.legs(point, self._sites)
-        return int(np.argmin(seconds[: self._depots]))
+        return self.nearby(point, 0)[0]
 
     def center_for(self, origin: int, category: str, weight_g: int) -> CenterChoice | None:
         """The cheapest capable center for one return waiting at origin index `origin` (the assignment's rule).

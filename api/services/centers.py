@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy import ColumnElement, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -41,7 +41,7 @@ from optimizer.assignment.result import cost_of
 _COUNTS = select(CenterDayRow.center_id, CenterDayRow.day, CenterDayRow.category, CenterDayRow.used).where(
     CenterDayRow.region == bindparam("region"),
     CenterDayRow.day.between(bindparam("first"), bindparam("last")),
-    CenterDayRow.category.in_(bindparam("names", expanding=True)),
+    or_(CenterDayRow.category == bindparam("category"), CenterDayRow.category == TOTAL),
 )
 """The committed counts of some center-days (built once: every quote reads them)."""
 _EPOCH = date(2000, 1, 1)
@@ -164,7 +164,7 @@ class CenterReservations:
         days = [collected + timedelta(days=PROCESSING_LAG_DAYS) for _, collected in origins]
         with self.context.store.read() as session:
             between = {"first": min(days), "last": max(days) + horizon}
-            rows = session.execute(_COUNTS, {"region": self.context.region, "names": [category, TOTAL]} | between)
+            rows = session.execute(_COUNTS, {"region": self.context.region, "category": category} | between)
             used = {(center, day, name): count for center, day, name, count in rows}
         return [next((o for o in options if self._has_room(o, category, used)), None) for options in ranked]
 

@@ -89,11 +89,12 @@ class Quotes:
         slots = [SlotPublic.of(o, self.desk, fee_cents=policy.pickup_fee_cents) for o in offers]
         prices = {slot.slot_id: slot.amount_cents for slot in slots if slot.available and slot.amount_cents is not None}
         first_open = next((o for o in offers if o.slot_id in prices), None)
-        points = [] if deliveries else desk.nearest_drop_offs(address)  # an exchange is handed over at the door
+        depot, points = desk.nearby(address)
+        points = [] if deliveries else points  # an exchange is handed over at the door
         today = context.today(now)
         origins = [(desk.origins.index(point.id), today) for point, _ in points]
         if first_open is not None:
-            origins.insert(0, (desk.nearest_depot(address), first_open.day))
+            origins.insert(0, (depot, first_open.day))
         places = iter(self.centers.estimate(origins, body.category, weight))  # one read of the counts
         if first_open is not None:
             leaves = desk.local_time(first_open.day, first_open.window.end_s)

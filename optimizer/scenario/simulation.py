@@ -158,10 +158,10 @@ def _shoppers(spec: ScenarioSpec, desk: ReturnsDesk, progress: Progress) -> list
     shoppers = []
     for k, request in enumerate(returns):
         point = desk.located(request.address)
-        nearest = desk.nearest_drop_offs(point, 1)
+        zone, nearest = desk.nearby(point, 1)
         drop_point = desk.region.sites.drop_off_points.index(nearest[0][0]) if nearest else None
         insured = bool(rng.random() < spec.insured_share)
-        shoppers.append(Shopper(request, point, insured, desk.nearest_depot(point), drop_point))
+        shoppers.append(Shopper(request, point, insured, zone, drop_point))
         if k % 100 == 0:
             progress("addresses located", k / max(1, len(returns)))
     return shoppers
