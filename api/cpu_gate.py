@@ -29,13 +29,22 @@ class CpuGate:
         self.max_in_flight = max(threads, max_in_flight)
         self.in_flight = 0  # read and written on the worker's event loop only: no lock
 
+    @property
+    def full(self) -> bool:
+        """Whether one more would be refused (the admission middleware asks before the route runs)."""
+        return self.in_flight >= self.max_in_flight
+
+    def refusal(self) -> RateLimitedError:
+        """The `429` for a request the gate cannot take."""
+        return RateLimitedError(
+            f"this worker is computing {self.in_flight} quotes and slot lists already; retry shortly",
+            retry_after_s=RETRY_AFTER_S,
+        )
+
     async def run(self, work: Callable[..., T], *args: object) -> T:
         """`work(*args)` on one of the gate's threads, or `RateLimitedError` (429) when the worker is full."""
-        if self.in_flight >= self.max_in_flight:
-            raise RateLimitedError(
-                f"this worker is computing {self.in_flight} quotes and slot lists already; retry shortly",
-                retry_after_s=RETRY_AFTER_S,
-            )
+        if self.full:
+            raise self.refusal()
         self.in_flight += 1
         try:
             return await anyio.to_thread.run_sync(work, *args, limiter=self.limiter)

@@ -15,12 +15,14 @@ from api import error_handlers
 from api.config import Settings
 from api.cpu_gate import CpuGate
 from api.job_pool import JobPool
-from api.middleware import BodyLimit, Metrics, MetricsMiddleware
+from api.middleware import Admission, BodyLimit, Metrics, MetricsMiddleware
 from api.routes import assignments, dropoffs, health, pickups, plans, quotes, returns, slots
 from api.services import Service
 from api.store import Store
 
 log = logging.getLogger("backhaul.api")
+GATED = frozenset({"/v1/quotes", "/v1/pickup-slots"})
+"""The CPU-bound reads computed on the worker's gate, refused early by `Admission` when it is full."""
 HOUSEKEEPING_EVERY_S = 600.0
 NIGHTLY_REASSIGNMENT_HOUR = 2
 """From 02:00 local time, once a day, each worker re-assigns the returns not yet dispatched (a second finds none)."""
@@ -64,6 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
     error_handlers.document(app)
     for module in (quotes, slots, pickups, dropoffs, returns, plans, assignments, health):
         app.include_router(module.router)
+    app.add_middleware(Admission, paths=GATED)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

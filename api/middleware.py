@@ -1,4 +1,4 @@
-"""ASGI middleware: a cap on request bodies, and request metrics for Prometheus and `Server-Timing`."""
+"""ASGI middleware: a cap on request bodies, early refusal when the CPU gate is full, request metrics."""
 
 from __future__ import annotations
 
@@ -9,6 +9,31 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.error_handlers import MEDIA_TYPE, problem
+
+
+class Admission:
+    """Answer `429` to a gated request (quotes, slot lists) while the worker's CPU gate is full.
+
+    Checked before routing, body parsing and dependencies: under overload most requests are refused,
+    and a refusal that went through the whole stack would take the CPU the accepted ones need.
+    The route asks the gate again (it may have filled meanwhile).
+    """
+
+    def __init__(self, app: ASGIApp, paths: frozenset[str]) -> None:
+        self.app = app
+        self.paths = paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse at once when the gate is full; otherwise pass the request on."""
+        if scope["type"] == "http" and scope["path"] in self.paths:
+            gate = getattr(scope["app"].state, "gate", None)
+            if gate is not None and gate.full:
+                refused = gate.refusal()
+                headers = {"Retry-After": str(refused.retry_after_s)}
+                response = problem(429, refused.code, refused.detail, instance=scope["path"], headers=headers)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class BodyLimit:

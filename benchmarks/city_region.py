@@ -7,6 +7,9 @@ Chinese city's structure in outline:
   with parks and water (junctions removed) that break the minor streets;
 - **road classes**: residential streets every block, tertiary every 4th line, secondary every 8th,
   primary on district edges, a trunk cross through the centre and a motorway ring;
+- **superblocks**: a minor street meets an arterial only at a `gates` share of their crossings
+  (elsewhere it stops short, as at a gated compound's wall), so traffic between superblocks uses
+  the arterials, as in Chinese cities; `--gates 1` gives a uniform grid (every crossing a junction);
 - **one-way streets**: a share of residential and tertiary lines, alternating direction.
 
 Lines are written whole (one LineString per street run, vertices at every crossing), so the file
@@ -43,7 +46,7 @@ def _classes(k: int, count: int, district: int) -> str:
     return "residential"
 
 
-def generate_city(out: Path, nodes: int = 300_000, districts: int = 5, seed: int = 1) -> Path:
+def generate_city(out: Path, nodes: int = 300_000, districts: int = 5, seed: int = 1, gates: float = 0.15) -> Path:
     """Write the region folder (manifest, roads, sites, boundary, README) and return it."""
     rng = np.random.default_rng(seed)
     side = math.ceil(math.sqrt(nodes * 1.08))  # a few per cent of the junctions fall in parks and water
@@ -59,6 +62,7 @@ def generate_city(out: Path, nodes: int = 300_000, districts: int = 5, seed: int
         r, c = rng.integers(side, size=2)
         h, w = rng.integers(1, 5, size=2)
         blocked[r : r + h, c : c + w] = True
+    arterial = {j for j in range(side) if _classes(j, side, district) in {"trunk", "primary", "secondary"}}
     features = []
     for axis in (0, 1):
         for k in range(side):
@@ -70,9 +74,11 @@ def generate_city(out: Path, nodes: int = 300_000, districts: int = 5, seed: int
             oneway = "B"
             if fclass in {"residential", "tertiary"} and rng.random() < ONE_WAY_SHARE:
                 oneway = "F" if k % 2 else "T"
+            minor = fclass in {"residential", "tertiary"}
             run: list[list[float]] = []
             for j in range(side + 1):
-                if j < side and open_[j]:
+                walled = minor and j < side and j in arterial and rng.random() >= gates
+                if j < side and open_[j] and not walled:
                     r, c = (k, j) if axis == 0 else (j, k)
                     run.append([round(float(lon[r, c]), 7), round(float(lat[r, c]), 7)])
                     continue
@@ -87,7 +93,7 @@ def generate_city(out: Path, nodes: int = 300_000, districts: int = 5, seed: int
     corners = [[lon[0, 0], lat[0, 0]], [lon[0, -1], lat[0, -1]], [lon[-1, -1], lat[-1, -1]], [lon[-1, 0], lat[-1, 0]]]
     pad = [[x + (0.01 if x > CENTRE[0] else -0.01), y + (0.01 if y > CENTRE[1] else -0.01)] for x, y in corners]
     boundary = {"type": "Polygon", "coordinates": [[*pad, pad[0]]]}
-    _write(out / "districts.geojson", [{"type": "Feature", "geometry": boundary, "properties": {"name": "City"}}])
+    _write(out / "districts.geojson", [{"type": "Feature", "geometry": boundary, "properties": {"name_en": "City"}}])
     (out / "region.toml").write_text(
         'name = "generated-city"\n'
         f'title = "Generated city ({side}x{side} junctions, {districts}x{districts} districts; not real data)"\n'
@@ -97,7 +103,8 @@ def generate_city(out: Path, nodes: int = 300_000, districts: int = 5, seed: int
     )
     (out / "README.md").write_text(
         "# Generated city (not real data)\n\nWritten by `benchmarks/city_region.py` "
-        f"(seed {seed}, {nodes:,} junctions asked for): a grid city for measuring how costs grow with the map.\n",
+        f"(seed {seed}, {nodes:,} junctions asked for, gates {gates:g}): a grid city for measuring how costs "
+        "grow with the map.\n",
         encoding="utf-8",
     )
     return out
@@ -167,8 +174,9 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--nodes", type=int, default=300_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--gates", type=float, default=0.15, help="share of minor-arterial crossings joined")
     args = parser.parse_args()
-    print(generate_city(args.out, args.nodes, seed=args.seed))
+    print(generate_city(args.out, args.nodes, seed=args.seed, gates=args.gates))
 
 
 if __name__ == "__main__":
