@@ -70,7 +70,7 @@ class Endpoint:
 class Settings(BaseSettings):
     """Everything the service can be told; defaults run the bundled region on a local SQLite file."""
 
-    model_config = SettingsConfigDict(env_prefix="BACKHAUL_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="BACKHAUL_", extra="ignore", frozen=True, env_parse_none_str="none")
 
     database_url: str = Field(
         "sqlite:///backhaul.db", validation_alias=AliasChoices("DATABASE_URL", "BACKHAUL_DATABASE_URL")
@@ -157,6 +157,9 @@ class Settings(BaseSettings):
     """How long a booking's `Idempotency-Key` and its first response are kept (at least 24 h)."""
     matrix_cache_max_bytes: int = Field(512 * 1024 * 1024, ge=1024 * 1024)
     """The road-matrix cache's bound on disk (least recently used files go first)."""
+    pricing_radius_m: float | None = Field(4000.0, gt=0, le=1_000_000)
+    """A quote prices the gaps of the day's routes with a stop within this many metres (straight line)
+    of the address, and every empty route; unset (`none`), every gap of every route."""
     pricing_threads: int = Field(2, ge=1, le=64)
     """Threads per worker that compute quotes and slot lists (CPU work: about the number of cores)."""
     max_in_flight: int = Field(8, ge=1, le=10_000)

@@ -93,13 +93,15 @@ class ReturnsDesk:
         slots: SlotPolicy | None = None,
         policies: PolicyBook | None = None,
         timezone: str = "Asia/Shanghai",
+        pricing_radius_m: float | None = None,
     ) -> None:
         self.region = region
         self.source = source
         self.slots = slots or SlotPolicy()
         self.policies = policies or PolicyBook()
         self.zone = ZoneInfo(timezone)
-        self.planner = LivePlanner(source, region.sites.depots, fleet.couriers(region.sites.depots))
+        couriers = fleet.couriers(region.sites.depots)
+        self.planner = LivePlanner(source, region.sites.depots, couriers, radius_m=pricing_radius_m)
         sites = region.sites
         self.origins = (*(d.id for d in sites.depots), *(p.id for p in sites.drop_off_points))
         locations = [d.location for d in sites.depots] + [p.location for p in sites.drop_off_points]

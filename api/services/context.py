@@ -63,6 +63,7 @@ class ServiceContext:
             slots=settings.slot_policy(),
             policies=settings.policies(),
             timezone=settings.timezone,
+            pricing_radius_m=settings.pricing_radius_m,
         )
         self.region = region.name
         self.plans = DayPlans(store, region.name, self.desk.planner.empty_plan())

@@ -12,15 +12,16 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
 from optimizer.domain import Courier, Depot, Load, Location, TimeWindow
 from optimizer.errors import ValidationError
-from optimizer.geo.road_matrix import LocatedPoint, RoadNetworkSource, Targets
+from optimizer.geo.road_matrix import LocatedPoint, RoadNetworkSource
 from optimizer.live.plan import NO_LOAD, DayPlan, LiveRoute, LiveStop
+from optimizer.live.plan_view import Ends, PlanView
 from optimizer.routing.insertion import NEVER, Gaps, has_room, in_time, route_gaps
 from optimizer.timing import ForwardPass, serve_in_order
 
@@ -66,37 +67,19 @@ class NewPickup:
     """An exchange's replacement item, carried from the start depot to this stop."""
 
 
-@dataclass(frozen=True, eq=False)
-class _Ends:
-    """The road points on either side of every gap: where the legs to and from a new address go."""
-
-    prev_node: IntArray
-    prev_access: FloatArray
-    next_node: IntArray
-    next_access: FloatArray
-
-    @classmethod
-    def concat(cls, parts: Sequence[_Ends]) -> _Ends:
-        return cls(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)))
-
-
-@dataclass(frozen=True, eq=False)
-class _PlanGaps:
-    """A plan's gaps, the road points at their ends (all previous, then all next) and their couriers' figures."""
-
-    gaps: Gaps
-    ends: Targets
-    speed: FloatArray
-    per_km: FloatArray
-    per_hour: FloatArray
-    capacity: IntArray
-
-
 class LivePlanner:
     """Prices and books pickups into a region's day plans for a given fleet."""
 
-    def __init__(self, source: RoadNetworkSource, depots: Sequence[Depot], couriers: Sequence[Courier]) -> None:
+    def __init__(
+        self,
+        source: RoadNetworkSource,
+        depots: Sequence[Depot],
+        couriers: Sequence[Courier],
+        radius_m: float | None = None,
+    ) -> None:
         self.source = source
+        self.radius_m = radius_m
+        """Only gaps with an end this close to the address are priced (and empty routes); None: every gap."""
         self.depots = tuple(depots)
         self.couriers = tuple(couriers)
         for courier in self.couriers:
@@ -106,8 +89,8 @@ class LivePlanner:
         depot_nodes, depot_access = source.locate([d.location for d in self.depots])
         self._depot = {d.id: (int(n), float(a)) for d, n, a in zip(self.depots, depot_nodes, depot_access, strict=True)}
         self._depot_legs: dict[tuple[str, str], tuple[int, int]] = {}
-        self._gaps_cache: OrderedDict[int, tuple[LiveRoute, tuple[Gaps, _Ends]]] = OrderedDict()
-        self._plan_cache: OrderedDict[int, tuple[DayPlan, _PlanGaps]] = OrderedDict()
+        self._gaps_cache: OrderedDict[int, tuple[LiveRoute, tuple[Gaps, Ends]]] = OrderedDict()
+        self._plan_cache: OrderedDict[int, tuple[DayPlan, PlanView]] = OrderedDict()
         self._cache_lock = threading.Lock()
         # per-courier figures every price check reads, gathered once
         self._speed = np.array([c.speed_factor for c in self.couriers], dtype=np.float64)
@@ -150,7 +133,7 @@ class LivePlanner:
         """A plan with every courier's route empty."""
         return DayPlan({c.id: LiveRoute(c.id, (), *self._empty_leg(c)) for c in self.couriers})
 
-    def _gaps(self, plan: DayPlan) -> _PlanGaps:
+    def _gaps(self, plan: DayPlan) -> PlanView:
         """Every gap of the plan, with the points on either side and each gap's courier figures.
 
         Kept per plan object (a committed plan is reused until its version changes), and built from
@@ -161,16 +144,17 @@ class LivePlanner:
         if hit is not None and hit[0] is plan:
             return hit[1]
         parts = [self._route_gaps(r, plan.routes[courier.id]) for r, courier in enumerate(self.couriers)]
-        gaps, ends = Gaps.concat([g for g, _ in parts]), _Ends.concat([e for _, e in parts])
-        found = _PlanGaps(
+        gaps, ends = Gaps.concat([g for g, _ in parts]), Ends.concat([e for _, e in parts])
+        xy = self.source.region.road_graph.xy
+        found = PlanView(
             gaps,
-            Targets.of(
-                np.concatenate([ends.prev_node, ends.next_node]), np.concatenate([ends.prev_access, ends.next_access])
-            ),
+            ends,
+            ends.targets(),
             speed=self._speed[gaps.route],
             per_km=self._per_km[gaps.route],
             per_hour=self._per_hour[gaps.route],
             capacity=self._capacity[gaps.route],
+            xy=np.concatenate([xy[ends.prev_node], xy[ends.next_node]]),
         )
         with self._cache_lock:
             self._plan_cache[id(plan)] = (plan, found)  # the plan is kept, so its id stays unique
@@ -178,7 +162,7 @@ class LivePlanner:
                 self._plan_cache.popitem(last=False)
         return found
 
-    def _route_gaps(self, r: int, route: LiveRoute) -> tuple[Gaps, _Ends]:
+    def _route_gaps(self, r: int, route: LiveRoute) -> tuple[Gaps, Ends]:
         with self._cache_lock:
             hit = self._gaps_cache.get(id(route))
         if hit is not None and hit[0] is route:
@@ -190,7 +174,7 @@ class LivePlanner:
                 self._gaps_cache.popitem(last=False)
         return found
 
-    def _flatten(self, r: int, route: LiveRoute) -> tuple[Gaps, _Ends]:
+    def _flatten(self, r: int, route: LiveRoute) -> tuple[Gaps, Ends]:
         courier = self.couriers[r]
         stops = route.stops
         loads = np.zeros((len(stops) + 1, 3), dtype=np.int64)
@@ -213,7 +197,7 @@ class LivePlanner:
         start, end = self._depot[courier.start_depot_id], self._depot[courier.end_depot_id]
         nodes = [start[0], *(s.node for s in stops), end[0]]
         access = [start[1], *(s.access_m for s in stops), end[1]]
-        ends = _Ends(
+        ends = Ends(
             prev_node=np.asarray(nodes[:-1], dtype=np.int64),
             prev_access=np.asarray(access[:-1], dtype=np.float64),
             next_node=np.asarray(nodes[1:], dtype=np.int64),
@@ -225,9 +209,10 @@ class LivePlanner:
         """For each window, the cheapest feasible insertion of the pickup, or None when no courier can take it."""
         if not windows or not self.couriers:
             return [None] * len(windows)  # no courier today: no slot can be offered
-        view = self._gaps(plan)
+        address = self.source.region.road_graph.xy[pickup.point.node]
+        view = self._gaps(plan).near(address, self.radius_m)
         gaps = view.gaps
-        (in_s, in_m), (out_s, out_m) = self.source.legs(pickup.point, view.ends)
+        (in_s, in_m), (out_s, out_m) = self.source.legs(pickup.point, view.targets)
         count = len(gaps.route)
         leg_in_s, leg_in_m = in_s[:count], in_m[:count]
         leg_out_s, leg_out_m = out_s[count:], out_m[count:]

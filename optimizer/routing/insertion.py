@@ -52,6 +52,10 @@ class Gaps:
         """The gaps of several routes as one set."""
         return cls(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)})
 
+    def take(self, index: IntArray) -> Self:
+        """The gaps at `index` (in that order)."""
+        return type(self)(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+
 
 def route_gaps(
     route: int,

@@ -19,9 +19,10 @@ def region() -> Region:
     return load_region("shanghai-central")
 
 
-def _planner(region: Region, per_depot: int, parcels: int) -> LivePlanner:
+def _planner(region: Region, per_depot: int, parcels: int, radius_m: float | None = None) -> LivePlanner:
     fleet = FleetSpec(per_depot, TimeWindow(9 * 3600, 21 * 3600), VehicleType(capacity=Load(10**9, 10**9, parcels)))
-    return LivePlanner(RoadNetworkSource(region), region.sites.depots, fleet.couriers(region.sites.depots))
+    couriers = fleet.couriers(region.sites.depots)
+    return LivePlanner(RoadNetworkSource(region), region.sites.depots, couriers, radius_m=radius_m)
 
 
 def _book_all(planner: LivePlanner, region: Region, count: int, seed: int) -> tuple[DayPlan, list[PickupRequest], int]:
@@ -91,3 +92,29 @@ def test_marginal_cost_is_lower_next_to_an_existing_route(region: Region) -> Non
     assert joined is not None
     assert joined.joins_route
     assert joined.marginal_cost_cents < alone.marginal_cost_cents
+
+
+def test_pricing_with_a_radius_looks_only_at_routes_that_pass_near_the_address(region: Region) -> None:
+    everything = _planner(region, 1, 50)
+    graph = region.road_graph
+    sites = region.sites.drop_off_points
+    here = NewPickup(everything.locate(sites[0].location), 120, Load(1, 1, 1), frozenset())
+    origin = graph.xy[here.point.node]
+    metres = [float(np.hypot(*(graph.xy[everything.locate(p.location).node] - origin))) for p in sites]
+    neighbour = min((m, i) for i, m in enumerate(metres) if m > 50)  # the closest other site
+    next_door = NewPickup(everything.locate(sites[neighbour[1]].location), 120, Load(1, 1, 1), frozenset())
+    near = _planner(region, 1, 50, radius_m=neighbour[0] / 2)
+    window = TimeWindow(10 * 3600, 12 * 3600)
+    (first,) = everything.options(everything.empty_plan(), here, [window])
+    assert first is not None
+    plan = everything.insert(everything.empty_plan(), "a", here, first)
+    # a stop within the radius: the same answer as pricing every gap
+    assert near.options(plan, here, [window]) == everything.options(plan, here, [window])
+    # every stop beyond the radius: only the empty routes (from their depots) are priced
+    (joined,) = everything.options(plan, next_door, [window])
+    assert joined is not None
+    assert joined.joins_route  # next door to the route: joining it is the cheapest
+    (alone,) = near.options(plan, next_door, [window])
+    assert alone is not None
+    assert not alone.joins_route
+    assert joined.marginal_cost_cents <= alone.marginal_cost_cents  # pricing every gap is never dearer

@@ -1,0 +1,91 @@
+"""A day plan's insertion gaps as arrays, and the part of them near an address.
+
+`LivePlanner` prices a pickup against every gap of every route at once (numpy). A city's day has
+thousands of stops, most of them far from any one address; the road queries' cost follows the
+number of gap ends asked for, so `near` keeps only the gaps with an end within a radius of the
+address (a k-d tree over the ends, built once per plan), plus every gap of an empty route (its
+courier would start from the depot).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from functools import cached_property
+
+import numpy as np
+import numpy.typing as npt
+from scipy.spatial import cKDTree
+
+from optimizer.geo.road_matrix import Targets
+from optimizer.routing.insertion import Gaps
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class Ends:
+    """The road points on either side of every gap: where the legs to and from a new address go."""
+
+    prev_node: IntArray
+    prev_access: FloatArray
+    next_node: IntArray
+    next_access: FloatArray
+
+    @classmethod
+    def concat(cls, parts: Sequence[Ends]) -> Ends:
+        """The ends of several routes' gaps, in order."""
+        return cls(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)))
+
+    def take(self, index: IntArray) -> Ends:
+        """The ends of the gaps at `index`."""
+        return Ends(*(getattr(self, f.name)[index] for f in fields(self)))
+
+    def targets(self) -> Targets:
+        """Every end as one target set: all the previous points, then all the next ones."""
+        return Targets.of(
+            np.concatenate([self.prev_node, self.next_node]), np.concatenate([self.prev_access, self.next_access])
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class PlanView:
+    """Gaps, their ends (as one pinned target set) and each gap's courier figures."""
+
+    gaps: Gaps
+    ends: Ends
+    targets: Targets
+    speed: FloatArray
+    per_km: FloatArray
+    per_hour: FloatArray
+    capacity: IntArray
+    xy: FloatArray
+    """Metres (the region's UTM zone) of every end, previous ones first, as in `targets`."""
+
+    @cached_property
+    def _tree(self) -> cKDTree:
+        return cKDTree(self.xy)
+
+    def near(self, xy: FloatArray, radius_m: float | None) -> PlanView:
+        """The gaps with an end within `radius_m` of `xy` and those of empty routes (all: `None`)."""
+        count = len(self.gaps.route)
+        if radius_m is None or count == 0:
+            return self
+        keep = ~self.gaps.has_stops
+        hits = np.asarray(self._tree.query_ball_point(xy, radius_m), dtype=np.int64)
+        keep[hits % count] = True
+        if keep.all():
+            return self
+        index = np.flatnonzero(keep)
+        ends = self.ends.take(index)
+        return PlanView(
+            self.gaps.take(index),
+            ends,
+            ends.targets(),
+            self.speed[index],
+            self.per_km[index],
+            self.per_hour[index],
+            self.capacity[index],
+            np.concatenate([self.xy[:count][index], self.xy[count:][index]]),
+        )
