@@ -106,8 +106,10 @@ class ReturnsDesk:
         self.origins = (*(d.id for d in sites.depots), *(p.id for p in sites.drop_off_points))
         locations = [d.location for d in sites.depots] + [p.location for p in sites.drop_off_points]
         self.haul_m = source.line_haul_m(locations, [c.location for c in sites.centers])
-        self._sites = Targets.of(*source.locate(locations))  # depots, then drop-off points (as `origins`)
-        self._depots = len(sites.depots)
+        nodes, access = source.locate(locations)  # depots, then drop-off points (as `origins`)
+        depots = len(sites.depots)
+        self._depot_nodes, self._depot_access = nodes[:depots], access[:depots]
+        self._drop_nodes, self._drop_access = nodes[depots:], access[depots:]
         self.categories = tuple(sorted({name for c in sites.centers for name in c.categories}))
 
     # -- pickups and slots -------------------------------------------------------------------------
@@ -174,13 +176,29 @@ class ReturnsDesk:
     def nearby(self, point: LocatedPoint, count: int = 3) -> tuple[int, list[tuple[DropOffPoint, int]]]:
         """The depot reaching the address fastest, and the `count` nearest drop-off points by road (metres).
 
-        One search to all the sites answers both.
+        Exact, without asking the road network about every drop-off point of a city: a road path is
+        never shorter than the straight line between its ends, so the points are asked nearest first
+        (straight line) until the `count`-th road distance found is below the next one's straight line.
         """
-        (seconds, _), (_, metres) = self.source.legs(point, self._sites)
-        depot = int(np.argmin(seconds[: self._depots]))
-        points, metres = self.region.sites.drop_off_points, metres[self._depots :]
-        order = np.argsort(metres, kind="stable")[:count]
-        return depot, [(points[int(i)], int(metres[i])) for i in order]
+        xy = self.source.region.road_graph.xy
+        straight = np.hypot(*(xy[self._drop_nodes] - xy[point.node]).T)
+        ranked = np.argsort(straight, kind="stable")
+        asked = min(len(ranked), count + 4)
+        while True:
+            chosen = np.sort(ranked[:asked])
+            nodes = np.concatenate([self._depot_nodes, self._drop_nodes[chosen]])
+            access = np.concatenate([self._depot_access, self._drop_access[chosen]])
+            (seconds, _), (_, metres) = self.source.legs(point, Targets.of(nodes, access))
+            metres = metres[len(self._depot_nodes) :]
+            order = np.argsort(metres, kind="stable")[:count]
+            settled = count == 0 or asked == len(ranked)
+            if settled or metres[order[-1]] < np.floor(straight[ranked[asked]]):
+                break
+            asked = min(len(ranked), 2 * asked)
+        points = self.region.sites.drop_off_points
+        return int(np.argmin(seconds[: len(self._depot_nodes)])), [
+            (points[int(chosen[i])], int(metres[i])) for i in order
+        ]
 
     def nearest_drop_offs(self, point: LocatedPoint, count: int = 3) -> list[tuple[DropOffPoint, int]]:
         """The drop-off points closest by road from the address, with the metres to each."""

@@ -22,6 +22,8 @@ from optimizer.routing.insertion import Gaps
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+WHOLE_SHARE = 0.5
+"""Past this share of the gaps near an address, the whole plan is priced (cheaper than a new target set)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,14 +70,17 @@ class PlanView:
         return cKDTree(self.xy)
 
     def near(self, xy: FloatArray, radius_m: float | None) -> PlanView:
-        """The gaps with an end within `radius_m` of `xy` and those of empty routes (all: `None`)."""
+        """The gaps with an end within `radius_m` of `xy` and those of empty routes (all: `None`).
+
+        Never fewer: past `WHOLE_SHARE` of them, all of them.
+        """
         count = len(self.gaps.route)
         if radius_m is None or count == 0:
             return self
         keep = ~self.gaps.has_stops
         hits = np.asarray(self._tree.query_ball_point(xy, radius_m), dtype=np.int64)
         keep[hits % count] = True
-        if keep.all():
+        if keep.mean() > WHOLE_SHARE:  # most of the plan anyway: its whole target set is pinned already
             return self
         index = np.flatnonzero(keep)
         ends = self.ends.take(index)
