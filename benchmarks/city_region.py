@@ -176,6 +176,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--gates", type=float, default=0.15, help="share of minor-arterial crossings joined")
     args = parser.parse_args()
+    if not 100 <= args.nodes <= 10_000_000:
+        parser.error(f"--nodes: must be within [100, 10,000,000], got {args.nodes}")
+    if not 0.0 <= args.gates <= 1.0:
+        parser.error(f"--gates: a share within [0, 1], got {args.gates}")
     print(generate_city(args.out, args.nodes, seed=args.seed, gates=args.gates))
 
 

@@ -24,9 +24,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from api.errors import ConflictError
-from api.journey import Status
-from api.services.context import ServiceContext, utc
-from api.tables import BookingRow, CenterDayRow, DropOffRow, ReturnRow
+from api.services.context import ServiceContext
+from api.services.movable import movable_returns
+from api.tables import CenterDayRow
 from optimizer.assignment import AssignmentProblem, ReturnBatch, assign
 from optimizer.assignment.center_days import (
     PROCESSING_LAG_DAYS,
@@ -52,8 +52,6 @@ REFUND_AFTER = timedelta(days=1)
 """Refunds are paid a day after inspection."""
 
 
-MOVABLE = (Status.PICKUP_BOOKED, Status.DROP_OFF_REGISTERED, Status.DROPPED_OFF)
-"""Returns that may still be sent to another center or day (if not yet dispatched)."""
 DISPATCHED_AT_S = 22 * 3600
 """The night's line haul leaves depots and drop-off points at 22:00: a return collected by then is dispatched."""
 
@@ -70,18 +68,6 @@ class Reassignment:
     moved: int
     cost_before_cents: int
     cost_after_cents: int
-
-
-@dataclass(frozen=True)
-class _Movable:
-    """A return that holds a center-day: its row, collection day, origin, place and weight."""
-
-    row: BookingRow | DropOffRow
-    collected: date
-    origin: str
-    center_id: str
-    day: date
-    weight_g: int
 
 
 class CenterReservations:
@@ -241,10 +227,6 @@ class CenterReservations:
         """Whether the line haul of the return's collection day has left (then its center and day are fixed)."""
         return now >= self.context.desk.local_time(collected, DISPATCHED_AT_S)
 
-    @staticmethod
-    def _weight(parcels: list[Any]) -> int:
-        return sum(int(p["weight_g"]) * int(p.get("count", 1)) for p in parcels)
-
     def release(self, session: Session, center_id: str, day: date, category: str) -> None:
         """Give a reservation back (a cancelled or moved return), in the caller's transaction."""
         for name in (category, TOTAL):
@@ -267,7 +249,11 @@ class CenterReservations:
         """
         context, settings = self.context, self.context.settings
         with context.store.write() as session:
-            movable = [m for m in self._movable(session) if not self._dispatched(m.collected, now)]
+            movable = [
+                m
+                for m in movable_returns(session, context.region, context.desk.zone)
+                if not self._dispatched(m.collected, now)
+            ]
             if not movable:
                 return Reassignment(0, 0, 0, 0)
             first = [m.collected + timedelta(days=PROCESSING_LAG_DAYS) for m in movable]
@@ -320,43 +306,3 @@ class CenterReservations:
                 m.row.haul_m = int(self.problem.line_haul_m[origin, self.problem.centers.index(center)])
                 moved += 1
         return Reassignment(len(movable), moved, before, after)
-
-    def _movable(self, session: Session) -> list[_Movable]:
-        """The region's booked pickups and drop-offs not yet at a center that hold a center-day, locked.
-
-        The returns are locked first (every writer of a return locks it before its booking), then
-        their bookings and drop-offs: a return received or cancelled meanwhile is seen, never moved.
-        """
-        region, zone = self.context.region, self.context.desk.zone
-        movable = (ReturnRow.region == region, ReturnRow.status.in_(MOVABLE))
-        session.execute(select(ReturnRow.return_id).where(*movable).order_by(ReturnRow.return_id).with_for_update())
-        bookings = session.execute(
-            select(BookingRow)
-            .join(ReturnRow, ReturnRow.return_id == BookingRow.return_id)
-            .where(*movable, BookingRow.status == "booked")
-            .order_by(BookingRow.id)
-            .with_for_update(of=BookingRow)
-        ).scalars()
-        dropoffs = session.execute(
-            select(DropOffRow)
-            .join(ReturnRow, ReturnRow.return_id == DropOffRow.id)
-            .where(*movable)
-            .order_by(DropOffRow.id)
-            .with_for_update(of=DropOffRow)
-        ).scalars()
-        held = [
-            _Movable(row, row.day, row.origin_id, row.center_id, row.processing_date, self._weight(row.parcels))
-            for row in bookings
-            if row.origin_id and row.center_id and row.processing_date
-        ]
-        return held + [
-            _Movable(
-                row,
-                utc(row.created_at).astimezone(zone).date(),
-                row.point_id,
-                row.center_id,
-                row.processing_date,
-                self._weight(row.parcels),
-            )
-            for row in dropoffs
-        ]

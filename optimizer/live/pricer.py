@@ -9,8 +9,7 @@ there, so the plan never promises what the fleet cannot do.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -20,6 +19,7 @@ import numpy.typing as npt
 from optimizer.domain import Courier, Depot, Load, Location, TimeWindow
 from optimizer.errors import ValidationError
 from optimizer.geo.road_matrix import LocatedPoint, RoadNetworkSource
+from optimizer.live.identity_cache import IdentityCache
 from optimizer.live.plan import NO_LOAD, DayPlan, LiveRoute, LiveStop
 from optimizer.live.plan_view import Ends, PlanView
 from optimizer.routing.insertion import NEVER, Gaps, has_room, in_time, route_gaps
@@ -89,9 +89,8 @@ class LivePlanner:
         depot_nodes, depot_access = source.locate([d.location for d in self.depots])
         self._depot = {d.id: (int(n), float(a)) for d, n, a in zip(self.depots, depot_nodes, depot_access, strict=True)}
         self._depot_legs: dict[tuple[str, str], tuple[int, int]] = {}
-        self._gaps_cache: OrderedDict[int, tuple[LiveRoute, tuple[Gaps, Ends]]] = OrderedDict()
-        self._plan_cache: OrderedDict[int, tuple[DayPlan, PlanView]] = OrderedDict()
-        self._cache_lock = threading.Lock()
+        self._routes: IdentityCache[LiveRoute, tuple[Gaps, Ends]] = IdentityCache(POSITIONS_CACHE_SIZE)
+        self._plans: IdentityCache[DayPlan, PlanView] = IdentityCache(PLANS_CACHE_SIZE)
         # per-courier figures every price check reads, gathered once
         self._speed = np.array([c.speed_factor for c in self.couriers], dtype=np.float64)
         self._per_km = np.array([c.cost_per_km_cents for c in self.couriers], dtype=np.float64)
@@ -139,14 +138,16 @@ class LivePlanner:
         Kept per plan object (a committed plan is reused until its version changes), and built from
         per-route parts (routes are immutable and a change replaces only the route it touches).
         """
-        with self._cache_lock:
-            hit = self._plan_cache.get(id(plan))
-        if hit is not None and hit[0] is plan:
-            return hit[1]
-        parts = [self._route_gaps(r, plan.routes[courier.id]) for r, courier in enumerate(self.couriers)]
+        return self._plans.get(plan, self._view)
+
+    def _view(self, plan: DayPlan) -> PlanView:
+        parts = [
+            self._routes.get(plan.routes[courier.id], functools.partial(self._flatten, r))
+            for r, courier in enumerate(self.couriers)
+        ]
         gaps, ends = Gaps.concat([g for g, _ in parts]), Ends.concat([e for _, e in parts])
         xy = self.source.region.road_graph.xy
-        found = PlanView(
+        return PlanView(
             gaps,
             ends,
             ends.targets(),
@@ -156,23 +157,6 @@ class LivePlanner:
             capacity=self._capacity[gaps.route],
             xy=np.concatenate([xy[ends.prev_node], xy[ends.next_node]]),
         )
-        with self._cache_lock:
-            self._plan_cache[id(plan)] = (plan, found)  # the plan is kept, so its id stays unique
-            while len(self._plan_cache) > PLANS_CACHE_SIZE:
-                self._plan_cache.popitem(last=False)
-        return found
-
-    def _route_gaps(self, r: int, route: LiveRoute) -> tuple[Gaps, Ends]:
-        with self._cache_lock:
-            hit = self._gaps_cache.get(id(route))
-        if hit is not None and hit[0] is route:
-            return hit[1]
-        found = self._flatten(r, route)
-        with self._cache_lock:
-            self._gaps_cache[id(route)] = (route, found)  # the route is kept, so its id stays unique
-            while len(self._gaps_cache) > POSITIONS_CACHE_SIZE:
-                self._gaps_cache.popitem(last=False)
-        return found
 
     def _flatten(self, r: int, route: LiveRoute) -> tuple[Gaps, Ends]:
         courier = self.couriers[r]

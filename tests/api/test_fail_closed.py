@@ -106,3 +106,27 @@ def test_a_setting_that_names_what_the_region_lacks_stops_the_server_before_it_s
     assert result.exit_code == 2
     assert re.search(message, " ".join(result.output.split())), result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("BACKHAUL_PRICING_RADIUS_M", "-3"),
+        ("BACKHAUL_PRICING_RADIUS_M", "near"),
+        ("BACKHAUL_PRICING_THREADS", "0"),
+        ("BACKHAUL_MAX_IN_FLIGHT", "lots"),
+    ],
+)
+def test_a_bad_live_path_setting_stops_the_server_naming_it(
+    clean_environment: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    clean_environment.setenv(variable, value)
+    result = CliRunner().invoke(app, ["serve", "--dev", "--port", "8932"])
+    assert result.exit_code == 2
+    assert variable.removeprefix("BACKHAUL_").lower() in result.output.lower(), result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_pricing_radius_can_be_turned_off(clean_environment: pytest.MonkeyPatch) -> None:
+    clean_environment.setenv("BACKHAUL_PRICING_RADIUS_M", "none")
+    assert Settings.from_environment().pricing_radius_m is None
