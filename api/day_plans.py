@@ -30,12 +30,17 @@ _VERSIONS = select(DayPlanRow.day, DayPlanRow.version).where(
 
 @dataclass(frozen=True)
 class LockedDay:
-    """A day's plan read under its lock, and what writing it back needs."""
+    """A day's plan read under its lock, and what writing it back needs.
+
+    `complete` is False when only the route a booking changes is known to be current (the others
+    are as the booking priced them, and may have changed since): such a plan is written, not cached.
+    """
 
     day: date
     row: DayPlanRow
     plan: DayPlan
     route_versions: dict[str, int]
+    complete: bool = True
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class Saved:
     version: int
     plan: DayPlan
     route_versions: dict[str, int]
+    complete: bool = True
 
 
 class DayPlans:
@@ -61,7 +67,12 @@ class DayPlans:
             return self._cache.get(day)
 
     def remember(self, saved: Saved) -> None:
-        """Cache a plan as committed (never before the commit: a rolled-back version must not be reused)."""
+        """Cache a plan as committed (never before the commit: a rolled-back version must not be reused).
+
+        A plan written from a partly current read (`complete` False) is not cached.
+        """
+        if not saved.complete:
+            return
         with self._lock:
             known = self._cache.get(saved.day)
             if known is None or known.version <= saved.version:
@@ -96,6 +107,15 @@ class DayPlans:
         """The day's plan as committed (empty if nobody booked that day)."""
         return self.read_days([day])[day]
 
+    def committed(self, day: date) -> Saved:
+        """The day's plan as committed, with its versions: what a booking prices before it takes the lock."""
+        with self.store.read() as session:
+            found = session.execute(_VERSIONS, {"region": self.region, "first": day, "last": day}).first()
+            if found is None:
+                return Saved(day, 0, self.empty, {})
+            plan, versions = self._load(session, day, found.version)
+            return Saved(day, found.version, plan, versions)
+
     def read_days(self, days: Sequence[date]) -> dict[date, DayPlan]:
         """The days' plans as committed (empty for a day nobody booked): one query when all are cached."""
         if not days:
@@ -111,19 +131,31 @@ class DayPlans:
         plan, versions = self._load(session, day, row.version)
         return LockedDay(day, row, plan, versions)
 
+    def lock_as_priced(self, session: Session, priced: Saved, courier: str | None) -> LockedDay:
+        """Lock the day: the plan as priced if `courier`'s route has not changed since, else read again.
+
+        The final check of a booking priced before the lock: its insertion touches one route, so it
+        holds if that route's version is still the one priced (one indexed read), whatever happened
+        to the others. Otherwise (or with no route to check) the plan is read again under the lock.
+        """
+        row = self.store.lock_day(session, self.region, priced.day)
+        if row.version == priced.version:
+            return LockedDay(priced.day, row, priced.plan, priced.route_versions)
+        if courier is not None:
+            key = (DayRouteRow.region == self.region, DayRouteRow.day == priced.day)
+            current = session.scalar(select(DayRouteRow.version).where(*key, DayRouteRow.courier_id == courier))
+            if current == priced.route_versions.get(courier):
+                return LockedDay(priced.day, row, priced.plan, priced.route_versions, complete=False)
+        plan, versions = self._load(session, priced.day, row.version)
+        return LockedDay(priced.day, row, plan, versions)
+
     def save(self, session: Session, locked: LockedDay, plan: DayPlan) -> Saved:
         """Write the routes that differ from the locked plan and bump the day's version."""
         versions = dict(locked.route_versions)
         for courier in plan.changed_routes(locked.plan):
             versions[courier] = versions.get(courier, 0) + 1
-            session.merge(
-                DayRouteRow(
-                    region=self.region,
-                    day=locked.day,
-                    courier_id=courier,
-                    version=versions[courier],
-                    route=plan.routes[courier].to_json(),
-                )
-            )
+            row = {"region": self.region, "day": locked.day, "courier_id": courier}
+            route = {"version": versions[courier], "route": plan.routes[courier].to_json()}
+            self.store.insert(session, DayRouteRow, row | route, replace=list(route))
         locked.row.version += 1
-        return Saved(locked.day, locked.row.version, plan, versions)
+        return Saved(locked.day, locked.row.version, plan, versions, locked.complete)

@@ -8,8 +8,12 @@ which takes the database's write lock up front. Reads never wait for writers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import fcntl
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,23 +24,26 @@ from sqlalchemy import (
     Engine,
     create_engine,
     event,
+    inspect,
     select,
     text,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError, TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.config import Settings
-from api.tables import DayPlanRow, SecretRow
+from api.tables import Base, DayPlanRow, SecretRow
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+SQLITE_BUSY_S = 60
+"""How long a SQLite writer waits for its turn before it gives up."""
 PLAN_QUEUE_LOCK = 0x6261636B68  # "backh": the advisory lock id of the plan-job queue
 
 
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_S, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
@@ -44,7 +51,7 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_S * 1000}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -53,6 +60,48 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+class WriteTurns:
+    """SQLite's writers, one at a time: threads queue on a lock, processes on a file lock beside the database.
+
+    Without it, a writer that finds the database locked sleeps in SQLite's busy handler (1, 2, 5 ...
+    up to 100 ms between tries) and the write lock sits idle between writers; here the next writer
+    is let in within half a millisecond. After `timeout_s` it gives up (503), as the busy handler did.
+    """
+
+    def __init__(self, database: str | None, timeout_s: float) -> None:
+        self._thread = threading.Lock()
+        self._timeout_s = timeout_s
+        self._file = os.open(f"{database}.write-lock", os.O_RDWR | os.O_CREAT, 0o600) if database else None
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """Hold the turn for the block."""
+        deadline = time.monotonic() + self._timeout_s
+        if not self._thread.acquire(timeout=self._timeout_s):
+            raise PoolTimeoutError(f"no SQLite write turn within {self._timeout_s:g} s")
+        try:
+            if self._file is not None:
+                self._lock_file(deadline)
+            try:
+                yield
+            finally:
+                if self._file is not None:
+                    fcntl.flock(self._file, fcntl.LOCK_UN)
+        finally:
+            self._thread.release()
+
+    def _lock_file(self, deadline: float) -> None:
+        assert self._file is not None
+        while True:
+            try:
+                fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise PoolTimeoutError(f"no SQLite write turn within {self._timeout_s:g} s") from None
+                time.sleep(0.0005)
 
 
 class Store:
@@ -64,9 +113,12 @@ class Store:
         """Open `url`; on PostgreSQL, `pool_size` connections and the lock and statement timeouts."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self._turns: WriteTurns | None = None
         if self.is_sqlite:
             self._read_engine = _sqlite_engine(url, immediate=False)
             self._write_engine = _sqlite_engine(url, immediate=True)
+            database = self._write_engine.url.database
+            self._turns = WriteTurns(database if database and database != ":memory:" else None, SQLITE_BUSY_S)
         else:
             options = f"-c lock_timeout={lock_timeout_ms} -c statement_timeout={statement_timeout_ms}"
             self._read_engine = self._write_engine = create_engine(
@@ -107,17 +159,29 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A write transaction: committed on success, rolled back on any exception."""
-        with self._writes() as session, session.begin():
+        """A write transaction: committed on success, rolled back on any exception (on SQLite, one at a time)."""
+        with self._turns.turn() if self._turns else nullcontext(), self._writes() as session, session.begin():
             yield session
+
+    def insert(
+        self, session: Session, model: type[Base], values: dict[str, Any], *, replace: Sequence[str] = ()
+    ) -> None:
+        """Insert a row in one statement; on a primary-key conflict, set the `replace` columns (or keep the row)."""
+        statement = (sqlite_insert if self.is_sqlite else pg_insert)(model).values(**values)
+        if replace:
+            keys = [c.name for c in inspect(model).primary_key]
+            session.execute(statement.on_conflict_do_update(index_elements=keys, set_={c: values[c] for c in replace}))
+        else:
+            session.execute(statement.on_conflict_do_nothing())
 
     def lock_day(self, session: Session, region: str, day: date) -> DayPlanRow:
         """The day's row, created if missing, locked until the transaction ends."""
-        insert = sqlite_insert if self.is_sqlite else pg_insert
-        statement = insert(DayPlanRow).values(region=region, day=day, version=0)
-        session.execute(statement.on_conflict_do_nothing(index_elements=["region", "day"]))
-        query = select(DayPlanRow).where(DayPlanRow.region == region, DayPlanRow.day == day)
-        return session.execute(query.with_for_update()).scalar_one()
+        query = select(DayPlanRow).where(DayPlanRow.region == region, DayPlanRow.day == day).with_for_update()
+        found = session.execute(query).scalar_one_or_none()
+        if found is not None:
+            return found
+        self.insert(session, DayPlanRow, {"region": region, "day": day, "version": 0})
+        return session.execute(query).scalar_one()
 
     def lock_queue(self, session: Session) -> None:
         """Serialise decisions about the plan-job queue until the transaction ends.

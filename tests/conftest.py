@@ -3,6 +3,7 @@
 - `database_url`: the databases the storage tests run against. SQLite always; PostgreSQL when
   `BACKHAUL_TEST_POSTGRES_URL` is set (`.ci/run` starts a server and sets it, and then a missing
   server is a failure, not a skip).
+- `store`: a migrated store on each `database_url`.
 - `tiny_region`: the tiny test region (`tests/fixtures/regions/tiny`, 207 road nodes), loaded once.
 - `shanghai`: the bundled `shanghai-central` region (1,505 road nodes), loaded once.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from api.store import Store
 from optimizer.geo.region import Region, load_region
 from tests.paths import TINY_REGION
 
@@ -43,6 +45,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         pytest.skip("BACKHAUL_TEST_POSTGRES_URL is not set (.ci/run sets it)")
     reset_postgres(POSTGRES_URL)
     yield POSTGRES_URL
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    """A migrated store on a fresh database of each kind, closed after the test."""
+    store = Store(database_url)
+    store.migrate()
+    yield store
+    store.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -83,11 +83,13 @@ class Bookings:
         depot = desk.nearest_depot(point)
         policy = desk.policies.for_merchant(request["merchant_id"])
         booking_id, return_id = "pk_" + uuid.uuid4().hex[:20], "rt_" + uuid.uuid4().hex[:20]
+        priced = context.plans.committed(day)  # priced before the lock; the lock holds only the final check
+        (guess,) = desk.planner.options(priced.plan, pickup, [window])
         with context.store.write() as session:
             if body.quote_id is not None:
                 self.quotes.use(session, body.quote_id, return_id)
-            locked = context.plans.lock(session, day)
-            (option,) = desk.planner.options(locked.plan, pickup, [window])
+            locked = context.plans.lock_as_priced(session, priced, guess.courier_id if guess else None)
+            option = guess if locked.plan is priced.plan else desk.planner.options(locked.plan, pickup, [window])[0]
             if option is None:
                 raise ConflictError(f"slot {body.slot_id} can no longer be served at this address")
             saved = context.plans.save(session, locked, desk.planner.insert(locked.plan, booking_id, pickup, option))
@@ -119,8 +121,8 @@ class Bookings:
                 updated_at=now,
             )
             session.add(booking)
-            self.returns.open(session, booking, now)
-            shown = self.public(session, booking, saved.plan, happened=[])  # a new return: nothing happened yet
+            opened = self.returns.open(session, booking, now)
+            shown = self.public(session, booking, saved.plan, happened=[], returned=opened)  # nothing happened yet
             response = StoredResponse(201, shown.model_dump(mode="json"))
             record(session, response)
         context.plans.remember(saved)
@@ -244,21 +246,23 @@ class Bookings:
         row: BookingRow,
         plan: DayPlan | None = None,
         happened: list[ReturnEventRow] | None = None,
+        returned: ReturnRow | None = None,
     ) -> PickupPublic:
         """The booking as the API shows it, with its return's timeline (estimates from `plan` or the live plan).
 
-        `happened` is the return's log when the caller knows it (else it is read).
+        `happened` is the return's log and `returned` its row when the caller knows them (else they are read).
         """
         desk = self.desk
         window = TimeWindow(row.slot_start_s, row.slot_end_s)
-        returned = session.get(ReturnRow, row.return_id) if row.return_id else None
+        if returned is None and row.return_id:
+            returned = session.get(ReturnRow, row.return_id)
         timeline = []
         if returned is not None:
             events = self.returns.log(session, returned.return_id) if happened is None else happened
             timeline = self.returns.timeline(returned, events, row, None, plan)
         courier = None
         if row.status in {"booked", "picked_up"}:
-            placed = desk.planner.schedule(plan or self.context.current_plan(row.day)).get(row.id)
+            placed = desk.planner.placed(plan or self.context.current_plan(row.day), row.id)
             courier = placed[0] if placed else None
         return PickupPublic(
             id=row.id,

@@ -44,6 +44,21 @@ _COUNTS = select(CenterDayRow.center_id, CenterDayRow.day, CenterDayRow.category
     or_(CenterDayRow.category == bindparam("category"), CenterDayRow.category == TOTAL),
 )
 """The committed counts of some center-days (built once: every quote reads them)."""
+_TAKE = (
+    update(CenterDayRow)
+    .where(
+        CenterDayRow.region == bindparam("in_region"),
+        CenterDayRow.center_id == bindparam("center"),
+        CenterDayRow.day == bindparam("center_day"),
+        CenterDayRow.category == bindparam("name"),
+        CenterDayRow.used < bindparam("limit"),
+    )
+    .values(used=CenterDayRow.used + 1)
+    .execution_options(synchronize_session=False)
+)
+"""One more return on a center-day row that has room (built once: every booking runs it)."""
+UNLIMITED = 2**31 - 1
+"""The limit of a row without one (the column's largest value)."""
 _EPOCH = date(2000, 1, 1)
 """The day the cached rankings are computed from (any fixed day would do)."""
 INSPECTION_AT_S = 12 * 3600
@@ -162,23 +177,11 @@ class CenterReservations:
 
     def reserve(self, session: Session, origin: int, category: str, weight_g: int, collected: date) -> CenterDayOption:
         """Take the cheapest center-day with room, in the caller's transaction (409 when none has room)."""
-        region = self.context.region
         for option in self.options(origin, category, weight_g, collected):
             try:
                 with session.begin_nested():
                     for name, limit in self._limits(option, category):
-                        self._ensure(session, option, name)
-                        key = (
-                            CenterDayRow.region == region,
-                            CenterDayRow.center_id == option.center.id,
-                            CenterDayRow.day == option.day,
-                            CenterDayRow.category == name,
-                        )
-                        room = () if limit is None else (CenterDayRow.used < limit,)
-                        taken = session.execute(
-                            update(CenterDayRow).where(*key, *room).values(used=CenterDayRow.used + 1)
-                        )
-                        if getattr(taken, "rowcount", 0) != 1:
+                        if not self._take(session, option, name, limit):
                             raise _FullError
             except _FullError:
                 continue
@@ -187,6 +190,22 @@ class CenterReservations:
         raise ConflictError(
             f"no center that processes {category} has room within {horizon} days", code="no_center_capacity"
         )
+
+    def _take(self, session: Session, option: CenterDayOption, name: str, limit: int | None) -> bool:
+        """One more on the row if it has room; a row not made yet is made (at 0) and tried again."""
+        params = {
+            "in_region": self.context.region,
+            "center": option.center.id,
+            "center_day": option.day,
+            "name": name,
+            "limit": UNLIMITED if limit is None else limit,
+        }
+        for attempt in range(2):
+            if getattr(session.execute(_TAKE, params), "rowcount", 0) == 1:
+                return True
+            if attempt == 0:
+                self._ensure(session, option, name)
+        return False
 
     def _ensure(self, session: Session, option: CenterDayOption, category: str) -> None:
         self._ensure_rows(session, [(option.center.id, option.day, category)])

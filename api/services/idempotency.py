@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -140,9 +140,12 @@ class Idempotency:
 
     def record(self, session: Session, tenant: str, key: str, response: StoredResponse) -> None:
         """Store the first response, inside the transaction that makes it true."""
-        row = session.get(IdempotencyRow, (tenant, key), with_for_update=True, populate_existing=True)
-        if row is not None:
-            row.state, row.status_code, row.response = "done", response.status, response.body
+        session.execute(
+            update(IdempotencyRow)
+            .where(IdempotencyRow.tenant == tenant, IdempotencyRow.key == key)
+            .values(state="done", status_code=response.status, response=response.body)
+            .execution_options(synchronize_session=False)
+        )
 
     def record_refusal(self, tenant: str, key: str, error: ServiceError) -> None:
         """Store a refusal the booking reached (a full slot, an expired quote) as the key's first response."""

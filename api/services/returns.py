@@ -252,7 +252,7 @@ class Returns:
             served = back = None
             if booking.status in {"booked", "picked_up"}:
                 plan = plan or self.context.current_plan(booking.day)
-                placed = desk.planner.schedule(plan).get(booking.id)
+                placed = desk.planner.placed(plan, booking.id)
                 if placed is not None:
                     served = desk.local_time(booking.day, placed[1])
                     back = desk.local_time(booking.day, desk.planner.back_at_depot(plan, placed[0]))

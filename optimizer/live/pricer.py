@@ -320,6 +320,18 @@ class LivePlanner:
                 found[stop.booking_id] = (courier.id, begin)
         return found
 
+    def placed(self, plan: DayPlan, booking_id: str) -> tuple[str, int] | None:
+        """Courier and earliest service start of one booking (None if not in the plan), as `schedule` has them.
+
+        Times only the route that holds it: a booking's own view must not cost the whole day.
+        """
+        for courier_id, route in plan.routes.items():
+            for k, stop in enumerate(route.stops):
+                if stop.booking_id == booking_id:
+                    courier = self.couriers[self.courier_index[courier_id]]
+                    return courier_id, _timed(courier, route).service_starts_s[k]
+        return None
+
     def back_at_depot(self, plan: DayPlan, courier_id: str) -> int:
         """When the courier (who has stops) is back at its end depot, serving as `schedule` does (seconds of the day).
 

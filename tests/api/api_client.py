@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from api.config import Settings
+from api.schemas import LatLon, ParcelIn, PickupCreate
+
+if TYPE_CHECKING:
+    from api.services import Service
 
 REGION = "shanghai-central"
 ADDRESS = {"lat": 31.2304, "lon": 121.4737}  # People's Square
@@ -47,6 +51,20 @@ def return_fields(**overrides: Any) -> dict[str, Any]:
 
 def slot(hour: int = 11, day: date | None = None) -> str:
     return f"{(day or tomorrow()).isoformat()}T{hour:02d}:00-{hour + 2:02d}:00"
+
+
+def book(service: Service, slot_id: str, lat: float = ADDRESS["lat"], lon: float = ADDRESS["lon"]) -> str:
+    """Book a 900 g apparel pickup for the platform straight into the service (no HTTP); its id."""
+    body = PickupCreate(
+        slot_id=slot_id,
+        origin=LatLon(lat=lat, lon=lon),
+        parcels=[ParcelIn(weight_g=900, volume_cm3=4000)],
+        category="apparel",
+        reason="size_or_fit",
+        merchant_id="m-1",
+    )
+    booking, _ = service.bookings.book("platform", body, None, datetime.now(UTC))
+    return str(booking.body["id"])
 
 
 PLATFORM = {"X-API-Key": "pk-secret"}

@@ -6,7 +6,7 @@ Each one checks the booking invariant (`tests/api/invariant.py`) from what is st
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -17,22 +17,14 @@ import pytest
 
 from api import jobs
 from api.errors import ConflictError
-from api.schemas import EventCreate, LatLon, ParcelIn, PickupCreate, PlanCreate
+from api.schemas import EventCreate, PlanCreate
 from api.services import Service
 from api.store import Store
 from optimizer.live import DayPlan
-from tests.api.api_client import settings as service_settings, slot, tomorrow
+from tests.api.api_client import book, settings as service_settings, slot, tomorrow
 from tests.api.invariant import violations
 
 ROUNDS = 12
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    store = Store(database_url)
-    store.migrate()
-    yield store
-    store.dispose()
 
 
 def service_on(store: Store, started: list[str] | None = None, **settings: object) -> Service:
@@ -57,16 +49,7 @@ def shrunk(store: Store, hour: Callable[[int], int]) -> tuple[Service, list[str]
 
 
 def _book(service: Service, hour: int = 11, day_offset: int = 0, lat: float = 31.2304) -> str:
-    body = PickupCreate(
-        slot_id=slot(hour, tomorrow() + timedelta(days=day_offset)),
-        origin=LatLon(lat=lat, lon=121.4737),
-        parcels=[ParcelIn(weight_g=900, volume_cm3=4000)],
-        category="apparel",
-        reason="size_or_fit",
-        merchant_id="m-1",
-    )
-    booking, _ = service.bookings.book("platform", body, None, datetime.now(UTC))
-    return str(booking.body["id"])
+    return book(service, slot(hour, tomorrow() + timedelta(days=day_offset)), lat)
 
 
 def _at_once(*calls: Callable[[], object]) -> list[object]:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import UTC, date, datetime
+from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData, insert, select, text
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from api.store import MIGRATIONS, Store
+from api.store import MIGRATIONS, Store, WriteTurns
 from api.tables import DayPlanRow, DayRouteRow, ReturnRow
 
 
@@ -93,3 +98,40 @@ def test_upgrading_gives_every_existing_booking_and_drop_off_its_return(database
         "rt_d": ("drop_off", "drop_off_registered", date(2026, 11, 20), None),
     }
     store.dispose()
+
+
+def test_sqlite_writers_of_two_processes_take_turns_and_give_up_after_the_timeout(tmp_path: Path) -> None:
+    # two turn-keepers on one file stand for two worker processes (each opens the lock file itself)
+    database = str(tmp_path / "turns.db")
+    first, second = WriteTurns(database, timeout_s=0.2), WriteTurns(database, timeout_s=0.2)
+    with first.turn(), pytest.raises(PoolTimeoutError, match="no SQLite write turn"), second.turn():
+        pass
+    with second.turn():  # the turn is given back at the end of the block
+        pass
+
+
+def test_a_sqlite_write_waits_for_the_write_of_another_store_and_then_runs(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'turns.db'}"
+    one, other = Store(url), Store(url)
+    one.migrate()
+    spans: dict[str, tuple[float, float]] = {}
+    entered = threading.Event()
+
+    def write(store: Store, name: str, hold_s: float) -> None:
+        with store.write() as session:
+            began = time.monotonic()
+            entered.set()
+            session.execute(insert(DayPlanRow).values(region=name, day=date(2026, 12, 1), version=1))
+            time.sleep(hold_s)
+        spans[name] = (began, time.monotonic())
+
+    holder = threading.Thread(target=write, args=(one, "first", 0.3))
+    holder.start()
+    entered.wait(5)
+    write(other, "second", 0.0)
+    holder.join()
+    assert spans["second"][0] >= spans["first"][1] - 0.01  # it entered only once the first had committed
+    with other.read() as session:
+        assert set(session.execute(select(DayPlanRow.region)).scalars()) == {"first", "second"}
+    one.dispose()
+    other.dispose()
