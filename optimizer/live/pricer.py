@@ -150,7 +150,6 @@ class LivePlanner:
         return PlanView(
             gaps,
             ends,
-            ends.targets(),
             speed=self._speed[gaps.route],
             per_km=self._per_km[gaps.route],
             per_hour=self._per_hour[gaps.route],

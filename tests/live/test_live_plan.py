@@ -11,6 +11,7 @@ from optimizer.fleet import FleetSpec, VehicleType
 from optimizer.geo.region import Region, load_region
 from optimizer.geo.road_matrix import RoadNetworkSource
 from optimizer.live import DayPlan, LivePlanner, NewPickup, plan_problem, plan_result
+from optimizer.live.plan_view import TREE_AFTER
 from optimizer.routing.validator import validate
 
 
@@ -118,3 +119,24 @@ def test_pricing_with_a_radius_looks_only_at_routes_that_pass_near_the_address(r
     assert alone is not None
     assert not alone.joins_route
     assert joined.marginal_cost_cents <= alone.marginal_cost_cents  # pricing every gap is never dearer
+
+
+def test_a_plan_asked_often_finds_the_same_gaps_with_its_tree_as_with_a_scan(region: Region) -> None:
+    planner = _planner(region, 2, 50, radius_m=300)
+    window = TimeWindow(9 * 3600, 21 * 3600)
+    plan = planner.empty_plan()
+    points = [planner.locate(r.address) for r in generate_returns(region, DemandSpec(40, pickup_share=1.0), seed=4)]
+    for k, point in enumerate(points[:30]):
+        (option,) = planner.options(plan, NewPickup(point, 120, Load(1, 1, 1), frozenset()), [window])
+        if option is not None:
+            plan = planner.insert(plan, f"b{k}", NewPickup(point, 120, Load(1, 1, 1), frozenset()), option)
+    view = planner._gaps(plan)
+    addresses = [region.road_graph.xy[p.node] for p in points[30 : 30 + TREE_AFTER]]
+    scanned = [view.near(xy, 300) for xy in addresses]  # the first questions: a scan
+    assert "_tree" not in vars(view)
+    treed = [view.near(xy, 300) for xy in addresses]  # asked again: the tree answers
+    assert "_tree" in vars(view)
+    assert any(a is not view for a in scanned)  # some addresses were priced on their near gaps only
+    for a, b in zip(scanned, treed, strict=True):
+        assert np.array_equal(a.gaps.route, b.gaps.route)
+        assert np.array_equal(a.gaps.index, b.gaps.index)
