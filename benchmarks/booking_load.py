@@ -35,8 +35,8 @@ from api.jobs import booked_requests
 from api.services import Service
 from api.store import Store
 from api.tables import BookingRow
-from benchmarks.api_load import REGION, _book_all, generated_addresses, start_server
 from benchmarks.center_fill import positive
+from benchmarks.live_server import REGION, book_all, generated_addresses, start_server
 from optimizer.live import plan_problem, plan_result
 from optimizer.routing import validate
 
@@ -76,7 +76,7 @@ def main() -> None:
         database = args.postgres or f"sqlite:///{folder}/bookings.db"
         process, url = start_server(Path(folder), args.couriers_per_depot, DATABASE_URL=database)
         try:
-            runs = [asyncio.run(_book_all(url, day, addresses, args.clients)) for day in days]
+            runs = [asyncio.run(book_all(url, day, addresses, args.clients)) for day in days]
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)

@@ -36,7 +36,7 @@ from api.config import Settings
 from api.services import Service
 from api.store import Store
 from api.tables import CenterDayRow, DropOffRow
-from benchmarks.api_load import start_server
+from benchmarks.live_server import start_server
 from benchmarks.retrying import post_retrying
 from optimizer.assignment import ReturnBatch, assign
 from optimizer.assignment.center_days import TOTAL, center_day_problem

@@ -38,7 +38,7 @@ from api.config import Settings
 from api.main import create_app
 from api.schemas import LatLon, ParcelIn, QuoteCreate
 from api.services import Service
-from benchmarks.api_load import SLOTS, _body
+from benchmarks.live_server import SLOTS, return_body
 from optimizer.demand import DemandSpec, generate_returns
 from optimizer.geo import DEFAULT_REGIONS_DIR
 from optimizer.geo.region import load_region
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             for i, (lat, lon, category, weight) in enumerate(addresses[: args.booked]):
                 start, end = SLOTS[int(rng.integers(len(SLOTS)))]
                 slot = f"{day.isoformat()}T{start:02d}:00-{end:02d}:00"
-                body = {"slot_id": slot, **_body(lat, lon, category, weight)}
+                body = {"slot_id": slot, **return_body(lat, lon, category, weight)}
                 answer = client.post("/v1/pickups", json=body, headers={"Idempotency-Key": f"k{i}"})
                 confirmed += answer.status_code == 201
             print(
@@ -98,7 +98,7 @@ def _time(
     quotes = service.quotes
     runs: dict[str, list[float]] = {"quote service": [], "quote app": [], "slots service": [], "slots app": []}
     now = datetime.now(ZoneInfo("Asia/Shanghai"))
-    bodies = [_body(lat, lon, category, weight) | {"date_from": day} for lat, lon, category, weight in addresses]
+    bodies = [return_body(lat, lon, category, weight) | {"date_from": day} for lat, lon, category, weight in addresses]
     for _ in range(repeats):
         timed: dict[str, list[float]] = {name: [] for name in runs}
         for (lat, lon, _category, weight), body in zip(addresses, bodies, strict=True):
