@@ -3,7 +3,8 @@
 Writes that change a day's plan are serialised by the database, not by a Python lock, so they stay
 correct with several worker processes: PostgreSQL locks the day's plan row (`SELECT ... FOR
 UPDATE`); SQLite (WAL mode, full fsync) starts every write transaction with `BEGIN IMMEDIATE`,
-which takes the database's write lock up front. Reads never wait for writers.
+which takes the database's write lock up front, after the writer's turn (`WriteTurns`: a file lock
+beside the database, so the next writer of any worker goes in at once). Reads never wait for writers.
 """
 
 from __future__ import annotations
@@ -91,6 +92,12 @@ class WriteTurns:
                     fcntl.flock(self._file, fcntl.LOCK_UN)
         finally:
             self._thread.release()
+
+    def close(self) -> None:
+        """Close the lock file (a later turn is taken by threads alone)."""
+        if self._file is not None:
+            os.close(self._file)
+            self._file = None
 
     def _lock_file(self, deadline: float) -> None:
         assert self._file is not None
@@ -209,6 +216,8 @@ class Store:
         return None
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (and, on SQLite, the lock file of the write turns)."""
         self._read_engine.dispose()
         self._write_engine.dispose()
+        if self._turns is not None:
+            self._turns.close()

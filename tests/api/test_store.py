@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from datetime import UTC, date, datetime
@@ -135,3 +136,15 @@ def test_a_sqlite_write_waits_for_the_write_of_another_store_and_then_runs(tmp_p
         assert set(session.execute(select(DayPlanRow.region)).scalars()) == {"first", "second"}
     one.dispose()
     other.dispose()
+
+
+def test_a_disposed_sqlite_store_leaves_no_file_open(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'turns.db'}"
+    Store(url).migrate()
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(20):
+        store = Store(url)
+        with store.write() as session:
+            session.execute(select(DayPlanRow.day)).all()
+        store.dispose()
+    assert len(os.listdir("/proc/self/fd")) <= before
