@@ -140,11 +140,13 @@ def test_a_sqlite_write_waits_for_the_write_of_another_store_and_then_runs(tmp_p
 
 def test_a_disposed_sqlite_store_leaves_no_file_open(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'turns.db'}"
-    Store(url).migrate()
-    before = len(os.listdir("/proc/self/fd"))
-    for _ in range(20):
-        store = Store(url)
-        with store.write() as session:
-            session.execute(select(DayPlanRow.day)).all()
-        store.dispose()
-    assert len(os.listdir("/proc/self/fd")) <= before
+    lock_file = str(tmp_path / "turns.db.write-lock")
+
+    def open_lock_files() -> int:
+        return sum(os.path.realpath(f"/proc/self/fd/{fd}") == lock_file for fd in os.listdir("/proc/self/fd"))
+
+    store = Store(url)
+    store.migrate()
+    assert open_lock_files() == 1  # the store holds its turns' file while it is in use
+    store.dispose()
+    assert open_lock_files() == 0
