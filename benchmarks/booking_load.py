@@ -60,7 +60,7 @@ def check_day(database: str, couriers: int, day: str) -> tuple[int, int]:
         store.dispose()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Parse the command line, run the repeats on one server and print the medians."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bookings", type=positive, default=1000, help="bookings per repeat (one day each)")
@@ -68,7 +68,9 @@ def main() -> None:
     parser.add_argument("--couriers-per-depot", type=positive, default=40)
     parser.add_argument("--repeats", type=positive, default=3)
     parser.add_argument("--postgres", metavar="URL", default=None, help="book into this PostgreSQL database")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.postgres is not None and not args.postgres.startswith("postgresql"):
+        parser.error(f"--postgres: {args.postgres!r} is not a PostgreSQL URL (postgresql+psycopg://...)")
     addresses = generated_addresses(args.bookings, seed=5)
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     days = [(today + timedelta(days=1 + r)).isoformat() for r in range(args.repeats)]
