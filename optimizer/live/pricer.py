@@ -19,11 +19,11 @@ import numpy.typing as npt
 from optimizer.domain import Courier, Depot, Load, Location, TimeWindow
 from optimizer.errors import ValidationError
 from optimizer.geo.road_matrix import LocatedPoint, RoadNetworkSource
+from optimizer.live import served
 from optimizer.live.identity_cache import IdentityCache
 from optimizer.live.plan import NO_LOAD, DayPlan, LiveRoute, LiveStop
 from optimizer.live.plan_view import Ends, PlanView
 from optimizer.routing.insertion import NEVER, Gaps, has_room, in_time, route_gaps
-from optimizer.timing import ForwardPass, serve_in_order
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -86,6 +86,7 @@ class LivePlanner:
             if courier.max_route_duration_s is not None:
                 raise ValidationError(f"couriers.{courier.id}.max_route_duration_s", "not supported by live plans")
         self.courier_index = {c.id: i for i, c in enumerate(self.couriers)}
+        self._by_id = {c.id: c for c in self.couriers}
         depot_nodes, depot_access = source.locate([d.location for d in self.depots])
         self._depot = {d.id: (int(n), float(a)) for d, n, a in zip(self.depots, depot_nodes, depot_access, strict=True)}
         self._depot_legs: dict[tuple[str, str], tuple[int, int]] = {}
@@ -169,7 +170,7 @@ class LivePlanner:
         gaps = route_gaps(
             r,
             courier.shift,
-            [_scaled(leg, courier.speed_factor) for leg in (*(s.leg_s for s in stops), route.end_leg_s)],
+            [served.scaled(leg, courier.speed_factor) for leg in (*(s.leg_s for s in stops), route.end_leg_s)],
             [*(s.leg_m for s in stops), route.end_leg_m],
             [(s.window,) for s in stops],
             [s.service_s for s in stops],
@@ -311,46 +312,13 @@ class LivePlanner:
         return DayPlan(routes)
 
     def schedule(self, plan: DayPlan) -> dict[str, tuple[str, int]]:
-        """Courier and earliest service start of every booking in the plan."""
-        found: dict[str, tuple[str, int]] = {}
-        for courier in self.couriers:
-            route = plan.routes[courier.id]
-            for stop, begin in zip(route.stops, _timed(courier, route).service_starts_s, strict=True):
-                found[stop.booking_id] = (courier.id, begin)
-        return found
+        """Courier and earliest service start of every booking in the plan (`optimizer.live.served`)."""
+        return served.schedule(self._by_id, plan)
 
     def placed(self, plan: DayPlan, booking_id: str) -> tuple[str, int] | None:
-        """Courier and earliest service start of one booking (None if not in the plan), as `schedule` has them.
-
-        Times only the route that holds it: a booking's own view must not cost the whole day.
-        """
-        for courier_id, route in plan.routes.items():
-            for k, stop in enumerate(route.stops):
-                if stop.booking_id == booking_id:
-                    courier = self.couriers[self.courier_index[courier_id]]
-                    return courier_id, _timed(courier, route).service_starts_s[k]
-        return None
+        """Courier and earliest service start of one booking, timing only its route (None if not in the plan)."""
+        return served.placed(self._by_id, plan, booking_id)
 
     def back_at_depot(self, plan: DayPlan, courier_id: str) -> int:
-        """When the courier (who has stops) is back at its end depot, serving as `schedule` does (seconds of the day).
-
-        Times that one route only: a timeline asks for one return's courier.
-        """
-        courier, route = self.couriers[self.courier_index[courier_id]], plan.routes[courier_id]
-        last = _timed(courier, route).service_starts_s[-1] + route.stops[-1].service_s
-        return last + _scaled(route.end_leg_s, courier.speed_factor)
-
-
-def _timed(courier: Courier, route: LiveRoute) -> ForwardPass:
-    """The route served as early as possible from the start of the courier's shift."""
-    stops = route.stops
-    return serve_in_order(
-        courier.shift.start_s,
-        [_scaled(s.leg_s, courier.speed_factor) for s in stops],
-        [(s.window,) for s in stops],
-        [s.service_s for s in stops],
-    )
-
-
-def _scaled(seconds: int, factor: float) -> int:
-    return seconds if factor == 1.0 else int(np.rint(seconds / factor))
+        """When the courier (who has stops) is back at its end depot (seconds of the day); times that route only."""
+        return served.back_at_depot(self._by_id[courier_id], plan.routes[courier_id])
