@@ -19,8 +19,6 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import ColumnElement, bindparam, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from api.errors import ConflictError
@@ -204,19 +202,18 @@ class CenterReservations:
             if getattr(session.execute(_TAKE, params), "rowcount", 0) == 1:
                 return True
             if attempt == 0:
-                self._ensure(session, option, name)
+                self._ensure_rows(session, [(option.center.id, option.day, name)])
         return False
 
-    def _ensure(self, session: Session, option: CenterDayOption, category: str) -> None:
-        self._ensure_rows(session, [(option.center.id, option.day, category)])
-
     def _ensure_rows(self, session: Session, keys: list[tuple[str, date, str]]) -> None:
-        insert = sqlite_insert if self.context.store.is_sqlite else pg_insert
+        """The center-day rows made (at 0) where missing."""
+        region, insert = self.context.region, self.context.store.insert
         for center_id, day, category in keys:
-            statement = insert(CenterDayRow).values(
-                region=self.context.region, center_id=center_id, day=day, category=category, used=0
+            insert(
+                session,
+                CenterDayRow,
+                {"region": region, "center_id": center_id, "day": day, "category": category, "used": 0},
             )
-            session.execute(statement.on_conflict_do_nothing())
 
     def _key(self, center_id: str, day: date, category: str) -> tuple[ColumnElement[bool], ...]:
         return (
