@@ -12,6 +12,7 @@ CODES = (
     "slot_full",
     "quote_expired",
     "quote_already_booked",
+    "rules_changed",
     "booking_closed",
     "no_center_capacity",
     "pickup_not_booked",

@@ -1,34 +1,19 @@
-"""Return rules: which reasons count as a quality problem, and who pays for the way back.
+"""A merchant's prices for the way back (fees, currency, the default insurance cap).
 
-The merchant pays when the item has a quality problem (damaged, defective, not as described,
-wrong item). Otherwise, an insured order's shipping insurance pays up to its cap and the shopper
-pays the rest; an uninsured shopper pays it all. Each merchant may have its own policy.
+Who pays and what may come back are the merchant's rules (`optimizer.rules`); a merchant without
+saved rules gets `ReturnPolicy.rules()`: the merchant pays for quality problems, otherwise an
+insured shopper's shipping insurance pays up to the cap and the shopper the rest.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from types import MappingProxyType
 
-from optimizer.domain import MAX_AMOUNT, QUALITY_REASONS, REASON_CODES
+from optimizer.domain import MAX_AMOUNT
 from optimizer.errors import ValidationError
-
-
-class Payer(StrEnum):
-    """Who pays a share of a return's way back."""
-
-    MERCHANT = "merchant"
-    INSURER = "insurer"
-    CUSTOMER = "customer"
-
-
-def is_quality_problem(reason: str) -> bool:
-    """True for `quality` and the finer quality codes; an unknown code is an error naming `reason`."""
-    if reason not in REASON_CODES:
-        raise ValidationError("reason", f"must be one of {', '.join(REASON_CODES)}, got {reason!r}")
-    return reason == "quality" or reason in QUALITY_REASONS
+from optimizer.rules.ruleset import METHOD_TABLES, InsuranceTable, RuleSet
 
 
 @dataclass(frozen=True)
@@ -50,17 +35,9 @@ class ReturnPolicy:
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_AMOUNT:
                 raise ValidationError(name, f"must be an integer within [0, {MAX_AMOUNT}], got {value!r}")
 
-    def split(self, amount_cents: int, *, reason: str, insured: bool) -> tuple[tuple[Payer, int], ...]:
-        """Who pays how much of `amount_cents`, largest share first."""
-        if is_quality_problem(reason):
-            return ((Payer.MERCHANT, amount_cents),)
-        if insured:
-            covered = min(amount_cents, self.insurance_cap_cents)
-            shares = [(Payer.INSURER, covered), (Payer.CUSTOMER, amount_cents - covered)]
-            return tuple(share for share in sorted(shares, key=lambda s: -s[1]) if share[1] > 0) or (
-                (Payer.INSURER, 0),
-            )
-        return ((Payer.CUSTOMER, amount_cents),)
+    def rules(self) -> RuleSet:
+        """The rule set of a merchant who saved none: the statutory floor, 运费险 capped at `insurance_cap_cents`."""
+        return RuleSet(insurance={m: InsuranceTable(cap_cents=self.insurance_cap_cents) for m in METHOD_TABLES})
 
 
 @dataclass(frozen=True)

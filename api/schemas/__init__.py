@@ -45,6 +45,7 @@ from api.schemas.returns import (
     ReturnSummary,
     TimelineEntry,
 )
+from api.schemas.rules import DecidedBy, ItemIn, ItemRuling, KeepItPublic, OrderIn, RulesPublic
 
 __all__ = [
     "AssignedReturn",
@@ -55,6 +56,7 @@ __all__ = [
     "CenterUsePublic",
     "DayRoute",
     "DayRoutesPublic",
+    "DecidedBy",
     "DropOffCreate",
     "DropOffNearby",
     "DropOffPublic",
@@ -65,8 +67,12 @@ __all__ = [
     "FieldProblem",
     "Id",
     "IsoDate",
+    "ItemIn",
+    "ItemRuling",
+    "KeepItPublic",
     "LatLon",
     "NextSteps",
+    "OrderIn",
     "ParcelIn",
     "PayerShare",
     "PickupCreate",
@@ -87,6 +93,7 @@ __all__ = [
     "ReturnSummary",
     "ReturnsPage",
     "RouteStop",
+    "RulesPublic",
     "SlotPublic",
     "SlotsPublic",
     "Strict",

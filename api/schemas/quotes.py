@@ -13,12 +13,17 @@ from api.schemas.common import (
     ReturnFields,
     Strict,
 )
+from api.schemas.rules import ItemRuling, OrderIn
 from optimizer.quoting import ReturnsDesk, SlotOffer
 
 
 class QuoteCreate(ReturnFields):
     """A quote request: the return, and the days whose slots to offer."""
 
+    order: OrderIn | None = Field(
+        None,
+        description="the order: delivery time and items; the answer then rules on each item (and keep-it)",
+    )
     date_from: IsoDate | None = Field(None, description="first day of pickup slots offered (default: today)")
     days: int = Field(2, ge=1, le=31, description="how many days of slots to offer")
 
@@ -70,6 +75,9 @@ class QuoteOption(Strict):
     slots: list[SlotPublic] | None = None
     point_id: str | None = None
     distance_m: int | None = None
+    insurance_payout_cents: int | None = Field(
+        None, description="what shipping insurance (运费险) pays the shopper for this way (a flat sum may exceed it)"
+    )
 
 
 class QuotePublic(Strict):
@@ -77,7 +85,9 @@ class QuotePublic(Strict):
 
     quote_id: str
     expires_at: datetime
-    options: list[QuoteOption]
+    rules_version: int = Field(description="the merchant's rules version the quote applies (0: the defaults)")
+    options: list[QuoteOption] = Field(description="empty when no item of the order may come back")
+    items: list[ItemRuling] | None = Field(None, description="with an order: each item's ruling, in order")
 
 
 class SlotsPublic(Strict):

@@ -18,6 +18,7 @@ from api.services.dropoffs import DropOffs
 from api.services.events import Events
 from api.services.fleet import FleetChanges
 from api.services.idempotency import Idempotency
+from api.services.merchant_rules import MerchantRules
 from api.services.plans import JobRunner, PlanJobs
 from api.services.quotes import Quotes
 from api.services.returns import Returns
@@ -41,7 +42,8 @@ class Service(ServiceContext):
         super().__init__(settings, store)
         self._job_problem = job_problem
         self.centers = CenterReservations(self)
-        self.quotes = Quotes(self, store.secret("quote_signing"), self.centers)
+        self.rules = MerchantRules(self)
+        self.quotes = Quotes(self, store.secret("quote_signing"), self.centers, self.rules)
         self.idempotency = Idempotency(store, settings.idempotency_retention_h)
         self.webhooks = Webhooks(self)
         self.returns = Returns(self, self.webhooks)

@@ -20,8 +20,8 @@ from api.tables import BookingRow, ReturnEventRow, ReturnRow
 from optimizer.domain import Location, TimeWindow
 from optimizer.errors import ValidationError
 from optimizer.live import DayPlan
-from optimizer.policy import is_quality_problem
 from optimizer.quoting import slot_id
+from optimizer.rules import RuleSet, is_quality_problem
 
 
 class Bookings:
@@ -42,20 +42,27 @@ class Bookings:
         self.idempotency = idempotency
         self.returns = returns
 
-    def _resolve(self, tenant: str, body: PickupCreate, now: datetime) -> tuple[dict[str, Any], int | None]:
-        """The return's fields, and the amount the quote bound for the slot (None when booked without a quote)."""
+    def _resolve(self, tenant: str, body: PickupCreate, now: datetime) -> tuple[dict[str, Any], int | None, RuleSet]:
+        """The return's fields, the amount the quote bound for the slot (None without a quote), and the rules.
+
+        The rules are those the quote was made under; without a quote, the merchant's newest.
+        """
         if body.quote_id is None:
             request = body.model_dump(
                 mode="json", include={"origin", "parcels", "category", "reason", "insured", "delivery_parcels"}
             )
             request["merchant_id"] = body.merchant_id
             self.quotes.check_merchant(tenant, request["merchant_id"])
-            return request, None
+            return request, None, self.quotes.rules.rules_for(request["merchant_id"])
         quote = self.quotes.opened(tenant, body.quote_id, now)
         amount = quote["pickup"].get(body.slot_id)
         if amount is None:
             raise ValidationError("slot_id", f"{body.slot_id} is not a slot this quote offered as available")
-        return quote["request"], int(amount)
+        return (
+            quote["request"],
+            int(amount),
+            self.quotes.rules.rules_for(quote["request"]["merchant_id"], quote["rules"]),
+        )
 
     def book(self, tenant: str, body: PickupCreate, key: str | None, now: datetime) -> tuple[StoredResponse, bool]:
         """Insert the pickup into the day's plan and store it, or refuse (409) if the slot cannot take it.
@@ -68,7 +75,7 @@ class Bookings:
 
     def _book(self, tenant: str, body: PickupCreate, record: Recorder, now: datetime) -> StoredResponse:
         context, desk = self.context, self.desk
-        request, quoted = self._resolve(tenant, body, now)
+        request, quoted, rules = self._resolve(tenant, body, now)
         day, window = desk.parse_slot(body.slot_id)
         context.check_day(day, now, "slot_id")
         if not desk.is_open(day, window, now):
@@ -101,7 +108,7 @@ class Bookings:
                 return_id=return_id,
                 processing_date=place.day,
                 origin_id=desk.origins[depot],
-                **self.quotes.charge(request, amount),
+                **self.quotes.charge(request, amount, rules, "pickup", place.haul_m),
                 region=context.region,
                 day=day,
                 slot_start_s=window.start_s,

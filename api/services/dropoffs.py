@@ -50,6 +50,7 @@ class DropOffs:
         if amount is None:
             raise ValidationError("point_id", f"{body.point_id} is not a drop-off point this quote offered")
         fields = quote["request"]
+        rules = self.quotes.rules.rules_for(fields["merchant_id"], quote["rules"])
         weight = sum(p["weight_g"] * p.get("count", 1) for p in fields["parcels"])
         return_id = "rt_" + uuid.uuid4().hex[:20]
         today = context.today(now)
@@ -68,7 +69,7 @@ class DropOffs:
                 center_id=place.center.id,
                 processing_date=place.day,
                 haul_m=place.haul_m,
-                **self.quotes.charge(fields, amount),
+                **self.quotes.charge(fields, amount, rules, "drop_off", place.haul_m),
                 created_at=now,
             )
             session.add(row)

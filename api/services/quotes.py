@@ -15,11 +15,14 @@ from api.errors import ConflictError, ForbiddenError, NotFoundError
 from api.schemas import LatLon, ParcelIn, PayerShare, QuoteCreate, QuoteOption, QuotePublic, SlotPublic, SlotsPublic
 from api.services.centers import CenterReservations
 from api.services.context import ServiceContext
+from api.services.merchant_rules import MerchantRules
+from api.services.rulings import domain_items, item_rulings
 from api.tables import QuoteUseRow
+from optimizer.assignment.center_days import CenterDayOption
 from optimizer.domain import Location
 from optimizer.live import DayPlan, NewPickup
-from optimizer.policy import ReturnPolicy, is_quality_problem
 from optimizer.quoting import SlotOffer
+from optimizer.rules import RuleSet, decide_all, is_quality_problem
 
 DROP_OFF_COLLECTED_AT_S = 20 * 3600
 """Drop-off points are collected at 20:00 local time: a return left there travels that night."""
@@ -28,10 +31,13 @@ DROP_OFF_COLLECTED_AT_S = 20 * 3600
 class Quotes:
     """Slot lists and quotes; a quote id is signed, never stored, so answering one never waits for a writer."""
 
-    def __init__(self, context: ServiceContext, quote_key: bytes, centers: CenterReservations) -> None:
+    def __init__(
+        self, context: ServiceContext, quote_key: bytes, centers: CenterReservations, rules: MerchantRules
+    ) -> None:
         self.context = context
         self.desk = context.desk
         self.centers = centers
+        self.rules = rules
         self._quote_key = quote_key
 
     def offers(
@@ -79,17 +85,22 @@ class Quotes:
         first = body.date_from or context.today(now)
         context.check_day(first, now, "date_from")
         context.check_slot_days(body.days)
+        rules = self.rules.rules_for(body.merchant_id)
+        items = domain_items(body.order.items) if body.order else []
+        rulings = decide_all(rules, items, body.reason, body.order.delivered_at, now) if body.order else []
         address = desk.located(Location(body.origin.lat, body.origin.lon))
         deliveries = context.parcels(body.delivery_parcels or [], "delivery_parcels")
         pickup = desk.pickup(address, parcels, delivery_parcels=deliveries)
         policy = desk.policies.for_merchant(body.merchant_id)
         weight = sum(p.weight_g * p.count for p in parcels)
         options: list[dict[str, Any]] = []
-        offers = self.offers(pickup, first, body.days, now)
+        ways: list[tuple[int, CenterDayOption]] = []
+        returnable = not rulings or any(r.eligible for r in rulings)
+        offers = self.offers(pickup, first, body.days, now) if returnable else []
         slots = [SlotPublic.of(o, self.desk, fee_cents=policy.pickup_fee_cents) for o in offers]
         prices = {slot.slot_id: slot.amount_cents for slot in slots if slot.available and slot.amount_cents is not None}
         first_open = next((o for o in offers if o.slot_id in prices), None)
-        depot, points = desk.nearby(address)
+        depot, points = desk.nearby(address) if returnable else (0, [])
         points = [] if deliveries else points  # an exchange is handed over at the door
         today = context.today(now)
         origins = [(desk.origins.index(point.id), today) for point, _ in points]
@@ -98,55 +109,72 @@ class Quotes:
         places = iter(self.centers.estimate(origins, body.category, weight))  # one read of the counts
         if first_open is not None:
             leaves = desk.local_time(first_open.day, first_open.window.end_s)
+            place, amount = next(places), min(prices.values())
             options.append(
-                self._option("pickup", min(prices.values()), policy, body)
-                | self.centers.option_estimates(next(places), leaves)
+                self._option("pickup", amount, rules, policy.currency, body, place.haul_m if place else 0)
+                | self.centers.option_estimates(place, leaves)
                 | {"slots": slots}
             )
+            ways += [(amount + place.transport_cents, place)] if place else []
         drop_offs: dict[str, int] = {}
         for (point, metres), at_point in zip(points, places, strict=True):
             drop_offs[point.id] = policy.drop_off_fee_cents + (at_point.transport_cents if at_point else 0)
             leaves = max(now, desk.local_time(today, DROP_OFF_COLLECTED_AT_S))
             options.append(
-                self._option("drop_off", drop_offs[point.id], policy, body)
+                self._option(
+                    "drop_off", drop_offs[point.id], rules, policy.currency, body, at_point.haul_m if at_point else 0
+                )
                 | self.centers.option_estimates(at_point, leaves)
                 | {"point_id": point.id, "distance_m": metres}
             )
+            ways += [(drop_offs[point.id], at_point)] if at_point else []
+        way_back = min(ways, key=lambda way: way[0], default=None)
+        answers = item_rulings(rules, items, rulings, body.reason, body.category, way_back, screened_clear=True)
         expires = now + timedelta(seconds=context.settings.quote_ttl_s)
-        signed = {"request": body.quoted_fields(), "pickup": prices, "drop_off": drop_offs}
+        signed = {"request": body.quoted_fields(), "pickup": prices, "drop_off": drop_offs, "rules": rules.version}
         quote_id = quotes_token.sign(self._quote_key, tenant, signed, expires)
-        return QuotePublic(quote_id=quote_id, expires_at=expires, options=[QuoteOption(**o) for o in options])
+        return QuotePublic(
+            quote_id=quote_id,
+            expires_at=expires,
+            rules_version=rules.version,
+            options=[QuoteOption(**o) for o in options],
+            items=answers if body.order else None,
+        )
 
     def _option(
-        self,
-        method: str,
-        amount: int,
-        policy: ReturnPolicy,
-        body: QuoteCreate,
+        self, method: str, amount: int, rules: RuleSet, currency: str, body: QuoteCreate, distance_m: int
     ) -> dict[str, Any]:
-        payers = self.payers(amount, body.merchant_id, body.reason, body.insured)
+        payers = self.payers(rules, amount, body.reason, body.insured, method, distance_m)
+        payout = rules.insurance_payout(amount, method=method, distance_m=distance_m)
         return {
             "method": method,
             "amount_cents": amount,
-            "currency": policy.currency,
+            "currency": currency,
             "payer": payers[0].payer,
             "payers": payers,
+            "insurance_payout_cents": payout if body.insured and any(p.payer == "insurer" for p in payers) else None,
         }
 
-    def payers(self, amount: int, merchant_id: str, reason: str, insured: bool) -> list[PayerShare]:
-        """Who pays how much of `amount` under the merchant's policy (the largest share first)."""
-        shares = self.desk.policies.for_merchant(merchant_id).split(amount, reason=reason, insured=insured)
+    @staticmethod
+    def payers(
+        rules: RuleSet, amount: int, reason: str, insured: bool, method: str, distance_m: int
+    ) -> list[PayerShare]:
+        """Who pays how much of `amount` under the merchant's rules (the largest share first)."""
+        shares = rules.split(amount, reason=reason, insured=insured, method=method, distance_m=distance_m)
         return [PayerShare(payer=p.value, amount_cents=a) for p, a in shares]
 
-    def charge(self, request: dict[str, Any], amount: int) -> dict[str, Any]:
-        """The stored price of a return registered from `request` (a quote's fields): amount, currency, payers."""
+    def charge(
+        self, request: dict[str, Any], amount: int, rules: RuleSet, method: str, distance_m: int
+    ) -> dict[str, Any]:
+        """The stored price of a return registered from `request` (a quote's fields): amount, currency, payers.
+
+        `rules` are the ones the quote was made under (`rules_for(merchant, quote["rules"])`), else the newest.
+        """
+        payers = self.payers(rules, int(amount), request["reason"], request["insured"], method, distance_m)
         return {
             "amount_cents": int(amount),
             "currency": self.desk.policies.for_merchant(request["merchant_id"]).currency,
-            "payers": [
-                p.model_dump()
-                for p in self.payers(amount, request["merchant_id"], request["reason"], request["insured"])
-            ],
+            "payers": [p.model_dump() for p in payers],
         }
 
     def use(self, session: Session, quote_id: str, return_id: str) -> None:

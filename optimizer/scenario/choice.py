@@ -7,8 +7,8 @@ from datetime import datetime, time, timedelta
 import numpy as np
 
 from optimizer.live import DayPlan
-from optimizer.policy import is_quality_problem
 from optimizer.quoting import ReturnsDesk, SlotOffer
+from optimizer.rules.ruleset import is_quality_problem
 from optimizer.scenario.day import DayBookings, Progress, Shopper, drop_off
 from optimizer.scenario.spec import ScenarioSpec
 
@@ -24,7 +24,7 @@ def pays(spec: ScenarioSpec, shopper: Shopper, amount: int) -> int:
     """What the shopper pays of `amount`: nothing when the merchant pays (quality, or by policy)."""
     if spec.merchant_pays_shipping or is_quality_problem(shopper.request.reason):
         return 0
-    shares = spec.policy.split(amount, reason=shopper.request.reason, insured=shopper.insured)
+    shares = spec.policy.rules().split(amount, reason=shopper.request.reason, insured=shopper.insured)
     return sum(a for payer, a in shares if payer.value == "customer")
 
 
