@@ -92,7 +92,8 @@ def test_racing_saves_each_get_their_own_version_or_a_409_and_none_is_lost(clien
     for thread in threads:
         thread.join()
     saved = [o for o in outcomes if isinstance(o, dict)]
-    assert len(outcomes) == 6 and all(o == "rules_changed" for o in outcomes if not isinstance(o, dict))
+    assert len(outcomes) == 6
+    assert all(o == "rules_changed" for o in outcomes if not isinstance(o, dict))
     with service.store.read() as session:
         rows = session.scalars(select(MerchantRulesRow).where(MerchantRulesRow.merchant_id == "m-1")).all()
         stored = {row.version: row.text for row in rows}
@@ -109,24 +110,33 @@ def test_a_quote_rules_on_each_item_with_the_rule_that_decided_and_the_evidence(
     assert response.status_code == 200, response.text
     quote = response.json()
     statutory, customised = quote["items"]
-    assert statutory["eligible"] and statutory["decided_by"]["rule_id"] == "statutory.no_reason_7d"
-    assert statutory["decided_by"]["statutory"] and statutory["evidence_required"] == ["photo_with_tags"]
-    assert not customised["eligible"] and customised["decided_by"]["rule_id"] == "statutory.exclusion.customised"
-    assert customised["keep_it"] is None and customised["evidence_required"] == []
-    assert quote["options"] and quote["rules_version"] == 0
+    assert statutory["eligible"]
+    assert statutory["decided_by"]["rule_id"] == "statutory.no_reason_7d"
+    assert statutory["decided_by"]["statutory"]
+    assert statutory["evidence_required"] == ["photo_with_tags"]
+    assert not customised["eligible"]
+    assert customised["decided_by"]["rule_id"] == "statutory.exclusion.customised"
+    assert customised["keep_it"] is None
+    assert customised["evidence_required"] == []
+    assert quote["options"]
+    assert quote["rules_version"] == 0
 
 
 def test_when_nothing_may_come_back_no_way_back_is_offered_and_none_can_be_booked(client: TestClient) -> None:
     quote = _quote(client, [{"category": "home", "value_cents": 9_900}], days_ago=9, reason="changed_mind").json()
-    assert quote["options"] == [] and quote["items"][0]["decided_by"]["rule_id"] == "merchant.window"
+    assert quote["options"] == []
+    assert quote["items"][0]["decided_by"]["rule_id"] == "merchant.window"
     slot_id = f"{tomorrow().isoformat()}T11:00-13:00"
     booked = client.post("/v1/pickups", json={"quote_id": quote["quote_id"], "slot_id": slot_id}, headers=PLATFORM)
-    assert booked.status_code == 422 and booked.json()["errors"][0]["loc"] == ["body", "slot_id"]
+    assert booked.status_code == 422
+    assert booked.json()["errors"][0]["loc"] == ["body", "slot_id"]
     # the merchant's longer window makes the same item returnable
     _put(client, "m-1", GENEROUS)
     again = _quote(client, [{"category": "home", "value_cents": 9_900}], days_ago=9, reason="changed_mind").json()
-    assert again["items"][0]["eligible"] and again["items"][0]["decided_by"]["rule_id"] == "merchant.window"
-    assert again["rules_version"] == 1 and again["options"]
+    assert again["items"][0]["eligible"]
+    assert again["items"][0]["decided_by"]["rule_id"] == "merchant.window"
+    assert again["rules_version"] == 1
+    assert again["options"]
 
 
 def test_keep_it_is_offered_exactly_when_the_way_back_costs_more_than_the_item_recovers(client: TestClient) -> None:
@@ -137,7 +147,8 @@ def test_keep_it_is_offered_exactly_when_the_way_back_costs_more_than_the_item_r
         keeps = answer["return_cost_cents"] + answer["processing_cents"] > answer["expected_recovery_cents"]
         assert answer["offered"] == keeps
     cheap = _quote(client, [items[0]], reason="changed_mind").json()["items"][0]["keep_it"]
-    assert cheap["offered"] and cheap["refund_cents"] == 500
+    assert cheap["offered"]
+    assert cheap["refund_cents"] == 500
     pricey = _quote(client, [{"category": "apparel", "value_cents": 5_001}], reason="changed_mind").json()
     assert not pricey["items"][0]["keep_it"]["offered"]  # over the merchant's threshold
 
@@ -152,7 +163,8 @@ def test_a_booking_pays_as_its_quote_said_even_after_the_rules_change(client: Te
     assert booked.status_code == 201, booked.text
     assert [p["payer"] for p in booked.json()["payers"]] == ["merchant"]
     later = _quote(client, [{"category": "apparel", "value_cents": 9_000}], reason="size_or_fit").json()
-    assert later["options"][0]["payer"] == "customer" and later["rules_version"] == 2
+    assert later["options"][0]["payer"] == "customer"
+    assert later["rules_version"] == 2
 
 
 @pytest.mark.parametrize(
@@ -183,10 +195,12 @@ def test_a_bad_order_is_a_422_naming_the_field(client: TestClient, order: dict[s
 def test_the_stored_booking_of_a_quote_without_an_order_keeps_the_policy_split(client: TestClient) -> None:
     body = return_fields(reason="changed_mind", insured=True) | {"date_from": tomorrow().isoformat()}
     quote = client.post("/v1/quotes", json=body, headers=PLATFORM).json()
-    assert quote["items"] is None and quote["rules_version"] == 0
+    assert quote["items"] is None
+    assert quote["rules_version"] == 0
     slot_id = quote["options"][0]["slots"][1]["slot_id"]
     booked = client.post("/v1/pickups", json={"quote_id": quote["quote_id"], "slot_id": slot_id}, headers=PLATFORM)
     service = client.app.state.service  # type: ignore[attr-defined]
     with service.store.read() as session:
         row = session.get(BookingRow, booked.json()["id"])
-        assert row is not None and {p["payer"] for p in row.payers} <= {"insurer", "customer"}
+        assert row is not None
+        assert {p["payer"] for p in row.payers} <= {"insurer", "customer"}

@@ -244,5 +244,7 @@ def test_the_documented_rule_file_example_is_a_valid_rule_file() -> None:
     section = docs.split("## Return rules", 1)[1]
     example = section.split("```toml\n", 1)[1].split("```", 1)[0]
     rules = rules_from_text(example)
-    assert rules.window_for("apparel") == 30 and rules.insurance["drop_off"].flat_cents == 800
-    assert rules.payer_for("size_or_fit") is Payer.MERCHANT and rules.keep_it_max_value_cents == 5_000
+    assert rules.window_for("apparel") == 30
+    assert rules.insurance["drop_off"].flat_cents == 800
+    assert rules.payer_for("size_or_fit") is Payer.MERCHANT
+    assert rules.keep_it_max_value_cents == 5_000
