@@ -16,7 +16,7 @@ from api.config import Settings
 from api.cpu_gate import CpuGate
 from api.job_pool import JobPool
 from api.middleware import Admission, BodyLimit, Metrics, MetricsMiddleware
-from api.routes import assignments, dropoffs, health, merchants, pickups, plans, quotes, returns, slots
+from api.routes import assignments, dropoffs, health, merchants, pickups, plans, quotes, returns, shoppers, slots
 from api.services import Service
 from api.store import Store
 
@@ -64,7 +64,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.metrics = Metrics()
     error_handlers.install(app)
     error_handlers.document(app)
-    for module in (quotes, slots, pickups, dropoffs, returns, merchants, plans, assignments, health):
+    for module in (quotes, slots, pickups, dropoffs, returns, merchants, shoppers, plans, assignments, health):
         app.include_router(module.router)
     app.add_middleware(Admission, paths=GATED)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

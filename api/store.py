@@ -172,14 +172,19 @@ class Store:
 
     def insert(
         self, session: Session, model: type[Base], values: dict[str, Any], *, replace: Sequence[str] = ()
-    ) -> None:
-        """Insert a row in one statement; on a primary-key conflict, set the `replace` columns (or keep the row)."""
+    ) -> int:
+        """Insert a row in one statement; on a primary-key conflict, set the `replace` columns (or keep the row).
+
+        The number of rows written: 0 when a conflict kept the row.
+        """
         statement = (sqlite_insert if self.is_sqlite else pg_insert)(model).values(**values)
+        keys = inspect(model).primary_key
         if replace:
-            keys = [c.name for c in inspect(model).primary_key]
-            session.execute(statement.on_conflict_do_update(index_elements=keys, set_={c: values[c] for c in replace}))
+            set_ = {c: values[c] for c in replace}
+            statement = statement.on_conflict_do_update(index_elements=[c.name for c in keys], set_=set_)
         else:
-            session.execute(statement.on_conflict_do_nothing())
+            statement = statement.on_conflict_do_nothing()
+        return len(session.execute(statement.returning(keys[0])).all())
 
     def lock_day(self, session: Session, region: str, day: date) -> DayPlanRow:
         """The day's row, created if missing, locked until the transaction ends."""

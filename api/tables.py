@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -218,3 +218,42 @@ class MerchantRulesRow(Base):
     text: Mapped[str] = mapped_column(Text)
     saved_by: Mapped[str] = mapped_column(String(64))
     saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ShopperOrderRow(Base):
+    """An order line the platform reported delivered: what abuse screening counts returns against."""
+
+    __tablename__ = "shopper_orders"
+    __table_args__ = (
+        Index("ix_shopper_orders_account", "tenant", "account_id", "delivered_at"),
+        Index("ix_shopper_orders_address", "tenant", "address_id"),
+    )
+    tenant: Mapped[str] = mapped_column(String(64), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    line: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(100))
+    address_id: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(40))
+    value_cents: Mapped[int] = mapped_column(BigInteger)
+    delivered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ShopperReturnRow(Base):
+    """One item of a return registered from a quote that named its shopper, with the screening's action."""
+
+    __tablename__ = "shopper_returns"
+    __table_args__ = (
+        Index("ix_shopper_returns_account", "tenant", "account_id", "requested_at"),
+        Index("ix_shopper_returns_address", "tenant", "address_id"),
+    )
+    return_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    line: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[str] = mapped_column(String(100))
+    address_id: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(40))
+    value_cents: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(40))
+    delivered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    screening_action: Mapped[str] = mapped_column(String(32))

@@ -45,7 +45,20 @@ from api.schemas.returns import (
     ReturnSummary,
     TimelineEntry,
 )
-from api.schemas.rules import DecidedBy, ItemIn, ItemRuling, KeepItPublic, OrderIn, RulesPublic
+from api.schemas.rules import (
+    DecidedBy,
+    DeliveredOrder,
+    ItemIn,
+    ItemRuling,
+    KeepItPublic,
+    OrderIn,
+    OrdersReport,
+    OrdersStored,
+    RulesPublic,
+    ScreeningPublic,
+    ShopperIn,
+    SignalPublic,
+)
 
 __all__ = [
     "AssignedReturn",
@@ -57,6 +70,7 @@ __all__ = [
     "DayRoute",
     "DayRoutesPublic",
     "DecidedBy",
+    "DeliveredOrder",
     "DropOffCreate",
     "DropOffNearby",
     "DropOffPublic",
@@ -73,6 +87,8 @@ __all__ = [
     "LatLon",
     "NextSteps",
     "OrderIn",
+    "OrdersReport",
+    "OrdersStored",
     "ParcelIn",
     "PayerShare",
     "PickupCreate",
@@ -94,6 +110,9 @@ __all__ = [
     "ReturnsPage",
     "RouteStop",
     "RulesPublic",
+    "ScreeningPublic",
+    "ShopperIn",
+    "SignalPublic",
     "SlotPublic",
     "SlotsPublic",
     "Strict",

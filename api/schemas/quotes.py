@@ -13,7 +13,7 @@ from api.schemas.common import (
     ReturnFields,
     Strict,
 )
-from api.schemas.rules import ItemRuling, OrderIn
+from api.schemas.rules import ItemRuling, OrderIn, ScreeningPublic, ShopperIn
 from optimizer.quoting import ReturnsDesk, SlotOffer
 
 
@@ -23,6 +23,9 @@ class QuoteCreate(ReturnFields):
     order: OrderIn | None = Field(
         None,
         description="the order: delivery time and items; the answer then rules on each item (and keep-it)",
+    )
+    shopper: ShopperIn | None = Field(
+        None, description="who returns (account and address keys): the answer then screens the shopper for abuse"
     )
     date_from: IsoDate | None = Field(None, description="first day of pickup slots offered (default: today)")
     days: int = Field(2, ge=1, le=31, description="how many days of slots to offer")
@@ -88,6 +91,9 @@ class QuotePublic(Strict):
     rules_version: int = Field(description="the merchant's rules version the quote applies (0: the defaults)")
     options: list[QuoteOption] = Field(description="empty when no item of the order may come back")
     items: list[ItemRuling] | None = Field(None, description="with an order: each item's ruling, in order")
+    screening: ScreeningPublic | None = Field(
+        None, description="with a shopper: the risk score, its signals and the action (a flag never refuses)"
+    )
 
 
 class SlotsPublic(Strict):

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from api.schemas.common import Category, Strict
+from api.schemas.common import Category, Id, Strict
 from optimizer.rules.ruleset import FLAGS
 
 Flag = Literal[FLAGS]  # type: ignore[valid-type]
@@ -65,3 +65,57 @@ class ItemRuling(Strict):
     condition: str = Field(description="the condition the item must be in (complete, unused, unused_with_tags)")
     evidence_required: list[str]
     keep_it: KeepItPublic | None = Field(None, description="null for an item that may not come back")
+
+
+class ShopperIn(Strict):
+    """Who is returning: the platform's account and address keys (screening links accounts by address)."""
+
+    account_id: Id
+    address_id: Id
+
+
+class SignalPublic(Strict):
+    """One named reason for a risk score."""
+
+    name: str
+    observed: float
+    strength: float = Field(description="0 (ordinary) to 1 (fully abnormal)")
+    text: str
+
+
+class ScreeningPublic(Strict):
+    """Abuse screening of the shopper: a score, its signals, and the action the merchant's thresholds take."""
+
+    score: float = Field(ge=0, le=1)
+    action: Literal["allow", "inspect_at_door", "route_to_inspection_center", "manual_review"]
+    signals: list[SignalPublic]
+
+
+class OrderLineIn(Strict):
+    """One delivered item."""
+
+    category: Category
+    value_cents: int = Field(ge=0, le=10**10)
+
+
+class DeliveredOrder(Strict):
+    """An order the platform delivered (its lines are what screening counts returns against)."""
+
+    order_id: Id
+    account_id: Id
+    address_id: Id
+    delivered_at: AwareDatetime
+    items: list[OrderLineIn] = Field(min_length=1, max_length=100)
+
+
+class OrdersReport(Strict):
+    """Delivered orders, up to 500 per call; an order already reported is skipped."""
+
+    orders: list[DeliveredOrder] = Field(min_length=1, max_length=500)
+
+
+class OrdersStored(Strict):
+    """How many order lines were new, and how many were known already."""
+
+    stored: int
+    already_known: int

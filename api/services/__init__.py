@@ -22,6 +22,7 @@ from api.services.merchant_rules import MerchantRules
 from api.services.plans import JobRunner, PlanJobs
 from api.services.quotes import Quotes
 from api.services.returns import Returns
+from api.services.shoppers import Shoppers
 from api.services.webhooks import Webhooks
 from api.store import Store
 
@@ -43,7 +44,8 @@ class Service(ServiceContext):
         self._job_problem = job_problem
         self.centers = CenterReservations(self)
         self.rules = MerchantRules(self)
-        self.quotes = Quotes(self, store.secret("quote_signing"), self.centers, self.rules)
+        self.shoppers = Shoppers(self)
+        self.quotes = Quotes(self, store.secret("quote_signing"), self.centers, self.rules, self.shoppers)
         self.idempotency = Idempotency(store, settings.idempotency_retention_h)
         self.webhooks = Webhooks(self)
         self.returns = Returns(self, self.webhooks)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,16 @@ from optimizer.quoting import slot_id
 from optimizer.rules import RuleSet, is_quality_problem
 
 
+@dataclass(frozen=True)
+class _Resolved:
+    """What a booking request resolves to: from its quote, or from its own fields."""
+
+    request: dict[str, Any]
+    quoted: int | None
+    rules: RuleSet
+    screened: dict[str, Any] | None
+
+
 class Bookings:
     """Book, read, cancel and reschedule doorstep pickups; the database serialises the writers."""
 
@@ -42,8 +53,8 @@ class Bookings:
         self.idempotency = idempotency
         self.returns = returns
 
-    def _resolve(self, tenant: str, body: PickupCreate, now: datetime) -> tuple[dict[str, Any], int | None, RuleSet]:
-        """The return's fields, the amount the quote bound for the slot (None without a quote), and the rules.
+    def _resolve(self, tenant: str, body: PickupCreate, now: datetime) -> _Resolved:
+        """The return's fields, the amount the quote bound for the slot, its rules and its screened shopper.
 
         The rules are those the quote was made under; without a quote, the merchant's newest.
         """
@@ -53,16 +64,13 @@ class Bookings:
             )
             request["merchant_id"] = body.merchant_id
             self.quotes.check_merchant(tenant, request["merchant_id"])
-            return request, None, self.quotes.rules.rules_for(request["merchant_id"])
+            return _Resolved(request, None, self.quotes.rules.rules_for(request["merchant_id"]), None)
         quote = self.quotes.opened(tenant, body.quote_id, now)
         amount = quote["pickup"].get(body.slot_id)
         if amount is None:
             raise ValidationError("slot_id", f"{body.slot_id} is not a slot this quote offered as available")
-        return (
-            quote["request"],
-            int(amount),
-            self.quotes.rules.rules_for(quote["request"]["merchant_id"], quote["rules"]),
-        )
+        rules = self.quotes.rules.rules_for(quote["request"]["merchant_id"], quote["rules"])
+        return _Resolved(quote["request"], int(amount), rules, quote.get("screening"))
 
     def book(self, tenant: str, body: PickupCreate, key: str | None, now: datetime) -> tuple[StoredResponse, bool]:
         """Insert the pickup into the day's plan and store it, or refuse (409) if the slot cannot take it.
@@ -75,7 +83,8 @@ class Bookings:
 
     def _book(self, tenant: str, body: PickupCreate, record: Recorder, now: datetime) -> StoredResponse:
         context, desk = self.context, self.desk
-        request, quoted, rules = self._resolve(tenant, body, now)
+        resolved = self._resolve(tenant, body, now)
+        request, quoted, rules = resolved.request, resolved.quoted, resolved.rules
         day, window = desk.parse_slot(body.slot_id)
         context.check_day(day, now, "slot_id")
         if not desk.is_open(day, window, now):
@@ -129,6 +138,7 @@ class Bookings:
             )
             session.add(booking)
             opened = self.returns.open(session, booking, now)
+            self.quotes.shoppers.record(session, tenant, return_id, resolved.screened, now)
             shown = self.public(session, booking, saved.plan, happened=[], returned=opened)  # nothing happened yet
             response = StoredResponse(201, shown.model_dump(mode="json"))
             record(session, response)

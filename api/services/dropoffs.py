@@ -74,6 +74,7 @@ class DropOffs:
             )
             session.add(row)
             self.returns.open(session, row, now)
+            self.quotes.shoppers.record(session, tenant, return_id, quote.get("screening"), now)
             response = StoredResponse(201, self.public(row).model_dump(mode="json"))
             record(session, response)
         return response

@@ -17,6 +17,7 @@ from api.services.centers import CenterReservations
 from api.services.context import ServiceContext
 from api.services.merchant_rules import MerchantRules
 from api.services.rulings import domain_items, item_rulings
+from api.services.shoppers import Shoppers
 from api.tables import QuoteUseRow
 from optimizer.assignment.center_days import CenterDayOption
 from optimizer.domain import Location
@@ -32,12 +33,18 @@ class Quotes:
     """Slot lists and quotes; a quote id is signed, never stored, so answering one never waits for a writer."""
 
     def __init__(
-        self, context: ServiceContext, quote_key: bytes, centers: CenterReservations, rules: MerchantRules
+        self,
+        context: ServiceContext,
+        quote_key: bytes,
+        centers: CenterReservations,
+        rules: MerchantRules,
+        shoppers: Shoppers,
     ) -> None:
         self.context = context
         self.desk = context.desk
         self.centers = centers
         self.rules = rules
+        self.shoppers = shoppers
         self._quote_key = quote_key
 
     def offers(
@@ -88,6 +95,7 @@ class Quotes:
         rules = self.rules.rules_for(body.merchant_id)
         items = domain_items(body.order.items) if body.order else []
         rulings = decide_all(rules, items, body.reason, body.order.delivered_at, now) if body.order else []
+        risk = self.shoppers.screen(tenant, body.shopper, rules, now) if body.shopper else None
         address = desk.located(Location(body.origin.lat, body.origin.lon))
         deliveries = context.parcels(body.delivery_parcels or [], "delivery_parcels")
         pickup = desk.pickup(address, parcels, delivery_parcels=deliveries)
@@ -129,9 +137,19 @@ class Quotes:
             )
             ways += [(drop_offs[point.id], at_point)] if at_point else []
         way_back = min(ways, key=lambda way: way[0], default=None)
-        answers = item_rulings(rules, items, rulings, body.reason, body.category, way_back, screened_clear=True)
+        clear = risk is None or risk.action == "allow"
+        answers = item_rulings(rules, items, rulings, body.reason, body.category, way_back, screened_clear=clear)
         expires = now + timedelta(seconds=context.settings.quote_ttl_s)
         signed = {"request": body.quoted_fields(), "pickup": prices, "drop_off": drop_offs, "rules": rules.version}
+        if body.shopper and body.order and risk is not None:  # what a registration from it records
+            signed["screening"] = {
+                "account_id": body.shopper.account_id,
+                "address_id": body.shopper.address_id,
+                "action": risk.action,
+                "reason": body.reason,
+                "delivered_at": body.order.delivered_at.isoformat(),
+                "items": [[i.category, i.value_cents] for i, r in zip(items, rulings, strict=True) if r.eligible],
+            }
         quote_id = quotes_token.sign(self._quote_key, tenant, signed, expires)
         return QuotePublic(
             quote_id=quote_id,
@@ -139,6 +157,7 @@ class Quotes:
             rules_version=rules.version,
             options=[QuoteOption(**o) for o in options],
             items=answers if body.order else None,
+            screening=self.shoppers.public(risk) if risk else None,
         )
 
     def _option(
