@@ -8,6 +8,7 @@ import numpy as np
 
 from optimizer.live import DayPlan
 from optimizer.quoting import ReturnsDesk, SlotOffer
+from optimizer.rules import ItemEconomics, keep_it, may_keep
 from optimizer.rules.ruleset import is_quality_problem
 from optimizer.scenario.day import DayBookings, Progress, Shopper, drop_off
 from optimizer.scenario.spec import ScenarioSpec
@@ -28,6 +29,49 @@ def pays(spec: ScenarioSpec, shopper: Shopper, amount: int) -> int:
     return sum(a for payer, a in shares if payer.value == "customer")
 
 
+def keeps(
+    spec: ScenarioSpec,
+    desk: ReturnsDesk,
+    shopper: Shopper,
+    offers: list[SlotOffer],
+    rng: np.random.Generator,
+    day: DayBookings,
+) -> bool:
+    """True when the shopper keeps the item: keep-it was offered and taken (with the scenario's share).
+
+    It is offered when the cheapest way back (the offered slots, the drop-off) and processing cost more
+    than the item recovers.
+    """
+    screened, rules = shopper.screened, spec.rules
+    if screened is None or rules is None:
+        return False
+    request, depots = shopper.request, len(desk.region.sites.depots)
+    ways = []
+    home = desk.center_for(shopper.zone, request.category, request.weight_g)
+    if home is not None and offers:
+        cheapest = min(o.insertion.marginal_cost_cents for o in offers if o.insertion is not None)
+        ways.append((spec.policy.pickup_fee_cents + cheapest + home.transport_cents, home))
+    point = (
+        desk.center_for(depots + shopper.drop_point, request.category, request.weight_g)
+        if (shopper.drop_point is not None and request.category != "bulky")
+        else None
+    )
+    if point is not None:
+        ways.append((spec.policy.drop_off_fee_cents + point.transport_cents, point))
+    if not ways:
+        return False
+    cost, place = min(ways, key=lambda way: way[0])
+    processing = place.center.categories[request.category].cost_cents
+    item = ItemEconomics(
+        screened.value_cents, processing, may_keep(rules.rules, screened.value_cents, screened.action == "allow")
+    )
+    (answer,) = keep_it([item], request.reason, cost)
+    if not answer.offered or rng.random() >= rules.keep_it_take_share:
+        return False
+    day.kept[request.id] = cost + processing - answer.expected_recovery_cents
+    return True
+
+
 def book_with_backhaul(
     spec: ScenarioSpec, desk: ReturnsDesk, shoppers: list[Shopper], progress: Progress
 ) -> tuple[DayPlan, DayBookings]:
@@ -41,11 +85,14 @@ def book_with_backhaul(
     for k, shopper in enumerate(shoppers):
         request = shopper.request
         if request.method != "pickup":
-            drop_off(day, shopper)
+            if not keeps(spec, desk, shopper, [], rng, day):
+                drop_off(day, shopper)
             continue
-        day.wanted_pickup += 1
         pickup = desk.pickup(shopper.point, request.parcels())
         offers = [o for o in desk.slot_offers({spec.day: plan}, pickup, now) if o.available]
+        if keeps(spec, desk, shopper, offers, rng, day):
+            continue
+        day.wanted_pickup += 1
         preferred = grid.index(request.preferred_slot) if request.preferred_slot in grid else 0
         utilities, picks = [], []
         for offer in offers:

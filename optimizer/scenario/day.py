@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from optimizer.assignment.from_region import assignment_problem
 from optimizer.assignment.problem import MAX_PENALTY_CENTS, AssignmentProblem
@@ -14,6 +14,7 @@ from optimizer.geo.road_matrix import LocatedPoint
 from optimizer.quoting import ReturnsDesk
 from optimizer.scenario.kpis import CollectionFigures, Driven, Kpis
 from optimizer.scenario.processing import Batch
+from optimizer.scenario.rules_day import Screened
 
 Progress = Callable[[str, float], None]
 """Called with a stage name and the share of it done (0 to 1)."""
@@ -30,6 +31,8 @@ class Shopper:
     """Index of the depot whose couriers reach the address fastest."""
     drop_point: int | None
     """Index of the nearest drop-off point by road (None: the region has none)."""
+    screened: Screened | None = None
+    """Under the scenario's rules: the item's value and the screening's action (None: no rules)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ class DayBookings:
     drop_offs: dict[str, int]
     """Return id -> drop-off point index."""
     unserved: list[str]
+    kept: dict[str, int] = field(default_factory=dict)
+    """Return id -> what keeping it saved (the way back and processing, less its recovery), in cents."""
 
 
 @dataclass(frozen=True)
@@ -64,10 +69,17 @@ class Collection:
     """Return id -> the depot or drop-off point it waits at for the line haul."""
 
 
-def added_up(collections: list[Collection], returns: int) -> CollectionFigures:
-    """The collection days' figures summed, as the KPIs take them."""
+def added_up(
+    collections: list[Collection], returns: int, refused: int = 0, inspections: tuple[int, int] = (0, 0)
+) -> CollectionFigures:
+    """The collection days' figures summed, as the KPIs take them (with the rules' refusals and inspections)."""
     return CollectionFigures(
         returns=returns,
+        refused=refused,
+        kept=sum(len(c.bookings.kept) for c in collections),
+        keep_it_saved_cents=sum(sum(c.bookings.kept.values()) for c in collections),
+        inspections=inspections[0],
+        inspection_cents=inspections[1],
         wanted_pickup=sum(c.bookings.wanted_pickup for c in collections),
         booked=sum(len(c.bookings.booked) for c in collections),
         drop_offs=sum(len(c.bookings.drop_offs) for c in collections),

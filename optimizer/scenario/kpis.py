@@ -26,6 +26,7 @@ class CostSplit:
     delay: int
     """Days waited for a center with room after the earliest processing date, at the delay cost per day."""
     total: int
+    inspection: int = 0
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,13 @@ class Kpis:
     centers: tuple[CenterDay, ...]
     """Each center summed over the processing dates of `days` (from the day after the first collection)."""
     days: tuple[DayUse, ...]
+    returns_refused: int = 0
+    returns_avoided_keep_it: int = 0
+    keep_it_saved_cents: int = 0
+    """What the kept returns would have cost to bring back and process, less what they would have recovered."""
+    inspections: int = 0
+    inspection_cost_cents: int = 0
+    """What inspecting the flagged returns added (at the door, at an inspection center, by hand)."""
 
     def to_json(self) -> dict[str, Any]:
         """The `kpis.json` form: plain dicts and lists."""
@@ -105,6 +113,7 @@ KPI_ROWS: tuple[KpiRow, ...] = (
     KpiRow("  processing", "cost_cents.processing", lambda k: k.cost_cents.processing, "cents_total"),
     KpiRow("  recovered value", "cost_cents.recovered", lambda k: k.cost_cents.recovered, "cents_total"),
     KpiRow("  delay (waiting for a center)", "cost_cents.delay", lambda k: k.cost_cents.delay, "cents_total"),
+    KpiRow("  inspections", "cost_cents.inspection", lambda k: k.cost_cents.inspection, "cents_total"),
     KpiRow("days to inspection, median", "days_to_inspection_p50", lambda k: k.days_to_inspection_p50, "{:.0f}"),
     KpiRow("days to inspection, 95th pct", "days_to_inspection_p95", lambda k: k.days_to_inspection_p95, "{:.0f}"),
     KpiRow("pickups requested", "pickups_requested", lambda k: k.pickups_requested, "{:,.0f}"),
@@ -112,6 +121,12 @@ KPI_ROWS: tuple[KpiRow, ...] = (
     KpiRow("pickups served in their slot (%)", "pickups_in_slot_pct", lambda k: k.pickups_in_slot_pct, "{:.1f}"),
     KpiRow("drop-offs", "drop_offs", lambda k: k.drop_offs, "{:,.0f}"),
     KpiRow("returns not processed", "unplaced_returns", lambda k: k.unplaced_returns, "{:,.0f}"),
+    KpiRow("  refused by the rules", "returns_refused", lambda k: k.returns_refused, "{:,.0f}"),
+    KpiRow(
+        "  kept by the shopper (keep-it)", "returns_avoided_keep_it", lambda k: k.returns_avoided_keep_it, "{:,.0f}"
+    ),
+    KpiRow("keep-it saved (yuan)", "keep_it_saved_cents", lambda k: k.keep_it_saved_cents, "cents_total"),
+    KpiRow("inspections (flagged returns)", "inspections", lambda k: k.inspections, "{:,.0f}"),
     KpiRow("courier km", "courier_km", lambda k: k.courier_km, "{:,.1f}"),
     KpiRow("courier hours", "courier_hours", lambda k: k.courier_hours, "{:,.1f}"),
     KpiRow("vehicles used", "vehicles_used", lambda k: k.vehicles_used, "{:,.0f}"),
@@ -146,6 +161,12 @@ class CollectionFigures:
     drop_offs: int
     unserved: int
     driven: Driven
+    refused: int = 0
+    """Returns the merchant's rules did not take back."""
+    kept: int = 0
+    keep_it_saved_cents: int = 0
+    inspections: int = 0
+    inspection_cents: int = 0
 
 
 def _percentile(values: np.ndarray[Any, Any], q: float) -> int:
@@ -184,7 +205,9 @@ def kpis_of(
     parts = np.zeros(3, dtype=np.int64)  # transport, processing, recovered
     delay = 0
     waited: list[int] = []
-    reasons = Counter({"no_pickup_slot": figures.unserved})
+    reasons = Counter(
+        {"no_pickup_slot": figures.unserved, "refused_by_rules": figures.refused, "kept_by_shopper": figures.kept}
+    )
     for batch in batches:
         parts += [int(part.sum()) for part in batch.problem.cost_parts(batch.center_of)]
         delay += int(batch.waits().sum()) * delay_cents_per_day
@@ -195,7 +218,7 @@ def kpis_of(
         reasons["no_center_room"] += int((left & capable).sum())
     transport, processing, recovered = (int(part) for part in parts)
     driven = figures.driven
-    total = driven.courier_cents + transport + processing - recovered + delay
+    total = driven.courier_cents + transport + processing - recovered + delay + figures.inspection_cents
     done = len(waited)
     days = _days(returns_by_date, batches, ledger, through)
     opens = min(returns_by_date) + timedelta(days=PROCESSING_LAG_DAYS)
@@ -214,6 +237,7 @@ def kpis_of(
             recovered=-recovered,
             delay=delay,
             total=round(total),
+            inspection=figures.inspection_cents,
         ),
         cost_per_return_cents=round(total / figures.returns) if figures.returns else 0,
         cost_per_processed_return_cents=round(total / done) if done else 0,
@@ -230,4 +254,9 @@ def kpis_of(
             for i, c in enumerate(ledger.capacity.centers)
         ),
         days=days,
+        returns_refused=figures.refused,
+        returns_avoided_keep_it=figures.kept,
+        keep_it_saved_cents=figures.keep_it_saved_cents,
+        inspections=figures.inspections,
+        inspection_cost_cents=figures.inspection_cents,
     )

@@ -31,6 +31,7 @@ from optimizer.scenario.choice import book_with_backhaul
 from optimizer.scenario.day import Collection, Design, Progress, Shopper, added_up, assignment_problem_of, flows, lonlat
 from optimizer.scenario.kpis import Driven, kpis_of
 from optimizer.scenario.processing import NearestWithRoom, OptimalProcessing
+from optimizer.scenario.rules_day import ShopperBase
 from optimizer.scenario.spec import ScenarioSpec
 
 Collect = Callable[[ScenarioSpec, ReturnsDesk, list[Shopper], Progress], Collection]
@@ -148,8 +149,12 @@ def collect_with_backhaul(
     return Collection(bookings=day, driven=driven, routes=routes, origin_of=origin_of)
 
 
-def _shoppers(spec: ScenarioSpec, desk: ReturnsDesk, progress: Progress) -> list[Shopper]:
-    """The day's returns (generated, or the demand file) located on the roads, with their shoppers."""
+def _shoppers(spec: ScenarioSpec, desk: ReturnsDesk, progress: Progress, base: ShopperBase | None) -> list[Shopper]:
+    """The day's returns (generated, or the demand file) located on the roads, with their shoppers.
+
+    Under rules (`base`), each shopper is screened and its item judged; a refused one is marked
+    not eligible (it never comes back, in either design).
+    """
     rng = np.random.default_rng(spec.seed + 2)
     if spec.demand_file is not None:
         returns = load_requests(spec.demand_file, spec.slots.grid)
@@ -164,7 +169,23 @@ def _shoppers(spec: ScenarioSpec, desk: ReturnsDesk, progress: Progress) -> list
         shoppers.append(Shopper(request, point, insured, zone, drop_point))
         if k % 100 == 0:
             progress("addresses located", k / max(1, len(returns)))
-    return shoppers
+    if base is None or spec.rules is None:
+        return shoppers
+    judged = base.screen(spec.rules, [s.request.category for s in shoppers], [s.request.reason for s in shoppers])
+    return [replace(s, screened=j) for s, j in zip(shoppers, judged, strict=True)]
+
+
+def _inspections(spec: ScenarioSpec, shoppers: list[Shopper], collection: Collection) -> tuple[int, int]:
+    """How many collected returns the screening flagged, and what inspecting them costs."""
+    if spec.rules is None:
+        return 0, 0
+    prices = spec.rules.inspection_cents
+    flagged = [
+        s.screened.action
+        for s in shoppers
+        if s.screened is not None and s.screened.action != "allow" and s.request.id in collection.origin_of
+    ]
+    return len(flagged), sum(prices[action] for action in flagged)
 
 
 def simulate(spec: ScenarioSpec, *, cache_dir: Path | None = None, progress: Progress | None = None) -> ScenarioResult:
@@ -184,6 +205,9 @@ def simulate(spec: ScenarioSpec, *, cache_dir: Path | None = None, progress: Pro
     ]
     collected: dict[str, list[Collection]] = {name: [] for name, _, _ in sides}
     returns_by_date: dict[date, int] = {}
+    base = ShopperBase(spec.rules, 5 * max(spec.returns_by_day), spec.seed) if spec.rules else None
+    refused = 0
+    inspected: dict[str, list[tuple[int, int]]] = {name: [] for name, _, _ in sides}
     for k in range(spec.days):
         today = spec.on_day(k)
         desk = ReturnsDesk(region, source, today.fleet, slots=today.slots, policies=PolicyBook(default=today.policy))
@@ -191,18 +215,22 @@ def simulate(spec: ScenarioSpec, *, cache_dir: Path | None = None, progress: Pro
         def on_day(stage: str, share: float, k: int = k) -> None:
             report(f"day {k + 1} of {spec.days}: {stage}" if spec.days > 1 else stage, share)
 
-        shoppers = _shoppers(today, desk, on_day)
-        returns_by_date[today.day] = len(shoppers)
+        asked = _shoppers(today, desk, on_day, base)
+        returns_by_date[today.day] = len(asked)
+        shoppers = [s for s in asked if s.screened is None or s.screened.eligible]
+        refused += len(asked) - len(shoppers)
         for name, collect, processing in sides:
             collection = collect(today, desk, shoppers, on_day)
             collected[name].append(collection)
+            inspected[name].append(_inspections(today, shoppers, collection))
             processing.add(assignment_problem_of(desk, shoppers, collection.origin_of), today.day)
     busiest = max(range(spec.days), key=lambda k: (returns_by_date[spec.on_day(k).day], -k))
     batches = {name: processing.finish() for name, _, processing in sides}
     through = max(b.last_day() for side in batches.values() for b in side)
     designs = []
     for name, _, processing in sides:
-        figures = added_up(collected[name], sum(returns_by_date.values()))
+        checks = (sum(n for n, _ in inspected[name]), sum(c for _, c in inspected[name]))
+        figures = added_up(collected[name], sum(returns_by_date.values()), refused, checks)
         kpis = kpis_of(figures, returns_by_date, batches[name], processing.ledger, changes.delay_cents_per_day, through)
         routes = collected[name][busiest].routes
         designs.append(Design(name, kpis, routes, flows(region.sites, batches[name][busiest])))

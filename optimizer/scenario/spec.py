@@ -36,6 +36,7 @@ from optimizer.io.strict import (
 )
 from optimizer.policy import ReturnPolicy
 from optimizer.quoting import SlotPolicy
+from optimizer.scenario.rules_day import RulesSpec, rules_spec
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,8 @@ class ScenarioSpec:
     replan_time_limit_s: float
     replan_solutions: int
     choice: ChoiceModel
+    rules: RulesSpec | None = None
+    """Return rules, keep-it and abuse screening in the days (the `[rules]` table); None: every return comes back."""
 
     def on_day(self, k: int) -> ScenarioSpec:
         """Day `k` (from 0) of the run: its date, demand, fleet and seed (day 0 is the file's own day)."""
@@ -306,6 +309,7 @@ def spec_from_table(root: TomlTable, *, name: str, folder: Path = Path()) -> Sce
         replan_time_limit_s=limit,
         replan_solutions=solutions,
         choice=choice,
+        rules=rules_spec(root.table("rules"), folder) if "rules" in root.value else None,
     )
     root.done()
     return spec
