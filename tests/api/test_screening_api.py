@@ -182,3 +182,20 @@ def test_a_registered_return_joins_the_history_with_its_action_and_later_its_gra
         )
     (past,) = history.returns_of["acc-7"]
     assert past.grade_known(later) == "C"
+
+
+@pytest.mark.parametrize(
+    ("shopper", "loc"),
+    [
+        ({"account_id": "acc 1", "address_id": "a"}, ["body", "shopper", "account_id"]),
+        ({"account_id": "acc-1"}, ["body", "shopper", "address_id"]),
+        ({"account_id": "acc-1", "address_id": "a", "score": 0}, ["body", "shopper", "score"]),
+    ],
+)
+def test_a_bad_shopper_in_a_quote_is_a_422_naming_the_field(
+    client: TestClient, shopper: dict[str, Any], loc: list[Any]
+) -> None:
+    body = return_fields() | {"date_from": tomorrow().isoformat(), "shopper": shopper}
+    response = client.post("/v1/quotes", json=body, headers=PLATFORM)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["loc"] == loc
