@@ -16,7 +16,10 @@ MerchantId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-
 _TOML_BODY = {
     "requestBody": {
         "required": True,
-        "content": {"application/toml": {"schema": {"type": "string", "maxLength": 65536}}},
+        "content": {
+            media: {"schema": {"type": "string", "minLength": 1, "maxLength": 65536}}
+            for media in ("application/toml", "text/plain")
+        },
     }
 }
 
@@ -39,6 +42,8 @@ async def put_rules(
         text = (await request.body()).decode()
     except UnicodeDecodeError:
         raise ValidationError("rules", "a rule file is UTF-8 text") from None
+    if not text:
+        raise ValidationError("rules", "the body is the rule file (to save the defaults, send a comment line)")
     return RulesPublic(**service.rules.save(tenant, merchant_id, text, now))
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from api.errors import CODES
 from optimizer.domain.vocabulary import CATEGORIES, REASON_CODES
@@ -38,6 +38,17 @@ def _iso_date(value: Any) -> Any:
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 """A calendar date, written `YYYY-MM-DD`."""
+
+
+def _iso_datetime(value: Any) -> Any:
+    """Times only as ISO 8601 text (pydantic would also read a number as a Unix time)."""
+    if not isinstance(value, datetime | str):
+        raise ValueError("a date and time as ISO 8601 text with its UTC offset")
+    return value
+
+
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime)]
+"""A moment, written in ISO 8601 with its UTC offset (`2026-11-27T09:30:00+08:00`)."""
 
 
 class FieldProblem(Strict):

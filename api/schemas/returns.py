@@ -6,12 +6,13 @@ import datetime as dt
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from api.journey import DISPOSITIONS, FAILURE_REASONS, GRADES, Status
 from api.schemas.common import (
     Category,
     Id,
+    IsoDatetime,
     LatLon,
     ParcelIn,
     PayerShare,
@@ -129,7 +130,7 @@ class EventCreate(Strict):
 
     event_id: EventId = Field(description="the sender's id of the event: sending it again changes nothing")
     type: Literal["picked_up", "pickup_failed", "dropped_off", "received", "inspected", "refunded"]
-    at: AwareDatetime = Field(description="when it happened (with its UTC offset)")
+    at: IsoDatetime = Field(description="when it happened (with its UTC offset)")
     reason: FailureReason | None = Field(None, description="`pickup_failed` only, and required there")
     grade: Grade | None = Field(None, description="`inspected` only, and required there")
     disposition: Disposition | None = Field(None, description="`inspected` only, and required there")

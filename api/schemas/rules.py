@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from api.schemas.common import Category, Id, Strict
+from api.schemas.common import Category, Id, IsoDatetime, Strict
 from optimizer.rules.ruleset import FLAGS
 
 Flag = Literal[FLAGS]  # type: ignore[valid-type]
@@ -27,14 +27,14 @@ class ItemIn(Strict):
     """One item of the order that comes back."""
 
     category: Category
-    value_cents: int = Field(ge=0, le=10**10)
+    value_cents: int = Field(ge=0, le=10**10, strict=True)
     flags: list[Flag] = Field(default_factory=list, max_length=len(FLAGS))
 
 
 class OrderIn(Strict):
     """The order the return belongs to: when it was delivered and what is returned."""
 
-    delivered_at: AwareDatetime
+    delivered_at: IsoDatetime
     items: list[ItemIn] = Field(min_length=1, max_length=100)
 
 
@@ -95,7 +95,7 @@ class OrderLineIn(Strict):
     """One delivered item."""
 
     category: Category
-    value_cents: int = Field(ge=0, le=10**10)
+    value_cents: int = Field(ge=0, le=10**10, strict=True)
 
 
 class DeliveredOrder(Strict):
@@ -104,7 +104,7 @@ class DeliveredOrder(Strict):
     order_id: Id
     account_id: Id
     address_id: Id
-    delivered_at: AwareDatetime
+    delivered_at: IsoDatetime
     items: list[OrderLineIn] = Field(min_length=1, max_length=100)
 
 

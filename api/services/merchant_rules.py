@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from api.errors import ConflictError, ForbiddenError
-from api.services.context import ServiceContext
+from api.services.context import ServiceContext, utc
 from api.tables import MerchantRulesRow
 from optimizer.rules import RuleSet, rules_from_text
 
@@ -76,7 +76,7 @@ class MerchantRules:
             "version": row.version,
             "text": row.text,
             "saved_by": row.saved_by,
-            "saved_at": row.saved_at,
+            "saved_at": utc(row.saved_at),
         }
 
     def rules_for(self, merchant_id: str, version: int | None = None) -> RuleSet:

@@ -62,6 +62,7 @@ def test_only_an_operator_or_the_merchant_itself_manages_its_rules(client: TestC
         ("[keep_it]\nmax_value = 5\n", "keep_it.max_value", "unknown key"),
         ("[window\n", "rules", "not valid TOML"),
         (b"\xff\xfe", "rules", "UTF-8"),
+        ("", "rules", "the body is the rule file"),
     ],
 )
 def test_a_bad_rule_file_is_a_422_naming_the_key_and_nothing_is_saved(
