@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import NowDep, ServiceDep, TenantDep
 from api.error_handlers import COMMON_ERRORS, errors
@@ -44,7 +45,7 @@ async def put_rules(
         raise ValidationError("rules", "a rule file is UTF-8 text") from None
     if not text:
         raise ValidationError("rules", "the body is the rule file (to save the defaults, send a comment line)")
-    return RulesPublic(**service.rules.save(tenant, merchant_id, text, now))
+    return RulesPublic(**await run_in_threadpool(service.rules.save, tenant, merchant_id, text, now))
 
 
 @router.get("/merchants/{merchant_id}/rules", operation_id="get_merchant_rules", response_model=RulesPublic)

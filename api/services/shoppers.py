@@ -2,28 +2,35 @@
 
 Screening a quote reads only the shopper's own neighbourhood of the history: the accounts seen at
 its addresses in the last 180 days (at most `MAX_LINKED`) and their orders and returns, so its cost
-grows with the shopper's history, not with the platform's. Inspection grades come from the
-return's `inspected` events. A flag never refuses a return: it sets the action and withholds keep-it.
+grows with the shopper's history, not with the platform's. The one platform-wide figure, each
+category's share of quality claims, is a grouped count kept for ten minutes per worker.
+Inspection grades come from the return's `inspected` events. A flag never refuses a return: it
+sets the action and withholds keep-it.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from api.schemas import OrdersReport, OrdersStored, ScreeningPublic, ShopperIn, SignalPublic
 from api.services.context import ServiceContext, utc
 from api.tables import ReturnEventRow, ShopperOrderRow, ShopperReturnRow
+from optimizer.domain import QUALITY_REASONS
 from optimizer.rules import RuleSet
 from optimizer.screening import History, PastReturn, Purchase, RiskAssessment, assess
+from optimizer.screening.history import claims_norm
 
 LOOKBACK = timedelta(days=180)
 MAX_LINKED = 50
 """Accounts read around one shopper; a ring larger than this is flagged on what is read."""
 MAX_ROWS = 5_000
+NORM_TTL_S = 600.0
+QUALITY_CODES = ("quality", *QUALITY_REASONS)
 
 
 class Shoppers:
@@ -31,6 +38,25 @@ class Shoppers:
 
     def __init__(self, context: ServiceContext) -> None:
         self.context = context
+        self._norms: dict[str, tuple[float, dict[str, float]]] = {}
+
+    def quality_norm(self, session: Session, tenant: str) -> dict[str, float]:
+        """The tenant's share of quality claims per category over every shopper's recorded returns.
+
+        One grouped count, kept for `NORM_TTL_S` per worker (a norm moves slowly).
+        """
+        cached = self._norms.get(tenant)
+        if cached is not None and time.monotonic() - cached[0] < NORM_TTL_S:
+            return cached[1]
+        claimed = ShopperReturnRow.reason.in_(QUALITY_CODES)
+        rows = session.execute(
+            select(ShopperReturnRow.category, func.count(), func.sum(case((claimed, 1), else_=0)))
+            .where(ShopperReturnRow.tenant == tenant)
+            .group_by(ShopperReturnRow.category)
+        ).all()
+        norm = claims_norm({str(category): (int(quality or 0), int(n)) for category, n, quality in rows})
+        self._norms[tenant] = (time.monotonic(), norm)
+        return norm
 
     def report_orders(self, tenant: str, report: OrdersReport) -> OrdersStored:
         """Store the order lines not reported before (a line is known by its order id and position)."""
@@ -60,7 +86,10 @@ class Shoppers:
         for table in (ShopperOrderRow, ShopperReturnRow):
             places |= set(
                 session.scalars(
-                    select(table.address_id).where(table.tenant == tenant, table.account_id == shopper.account_id)
+                    select(table.address_id)
+                    .where(table.tenant == tenant, table.account_id == shopper.account_id)
+                    .distinct()
+                    .limit(MAX_LINKED)
                 ).all()
             )
         linked = {shopper.account_id}
@@ -100,8 +129,11 @@ class Shoppers:
             )
         }
         return History(
-            [Purchase(o.account_id, o.address_id, o.category, o.value_cents, utc(o.delivered_at)) for o in orders],
-            [
+            quality_norm=self.quality_norm(session, tenant),
+            purchases=[
+                Purchase(o.account_id, o.address_id, o.category, o.value_cents, utc(o.delivered_at)) for o in orders
+            ],
+            returns=[
                 PastReturn(
                     r.account_id,
                     r.address_id,

@@ -8,7 +8,7 @@ reads only this.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,10 +50,24 @@ class PastReturn:
         return self.grade if self.inspected_at is not None and self.inspected_at <= now else None
 
 
+def claims_norm(claims: Mapping[str, Sequence[int]]) -> dict[str, float]:
+    """Per category, the share of returns claimed as a quality problem from (claims, returns), smoothed."""
+    return {category: (q + 1) / (n + 10) for category, (q, n) in claims.items()}
+
+
 class History:
     """Every observed purchase and return, indexed by account and by address."""
 
-    def __init__(self, purchases: Iterable[Purchase], returns: Iterable[PastReturn]) -> None:
+    def __init__(
+        self,
+        purchases: Iterable[Purchase],
+        returns: Iterable[PastReturn],
+        quality_norm: Mapping[str, float] | None = None,
+    ) -> None:
+        """Index the records, with the platform's share of quality claims per category.
+
+        `quality_norm` defaults to the share in `returns` themselves: right only when they are every shopper's.
+        """
         self.purchases_of: dict[str, list[Purchase]] = defaultdict(list)
         self.returns_of: dict[str, list[PastReturn]] = defaultdict(list)
         self.accounts_at: dict[str, set[str]] = defaultdict(set)
@@ -68,7 +82,7 @@ class History:
             self._seen(item.account, item.address, item.requested_at)
             claims[item.category][0] += item.quality_claim
             claims[item.category][1] += 1
-        self.quality_norm = {c: (q + 1) / (n + 10) for c, (q, n) in claims.items()}
+        self.quality_norm = dict(quality_norm) if quality_norm is not None else claims_norm(claims)
         """Share of returns claimed as a quality problem, per category, over every shopper (smoothed)."""
 
     def _seen(self, account: str, address: str, at: datetime) -> None:

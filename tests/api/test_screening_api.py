@@ -41,7 +41,9 @@ def _orders(account: str, address: str, days_ago: list[float], prefix: str = "o"
     }
 
 
-def _returned_before(client: TestClient, account: str, address: str, days_ago: list[float]) -> None:
+def _returned_before(
+    client: TestClient, account: str, address: str, days_ago: list[float], reason: str = "changed_mind"
+) -> None:
     """Returns this shopper sent earlier (as the service recorded them when they were registered)."""
     service = client.app.state.service  # type: ignore[attr-defined]
     now = datetime.now(UTC)
@@ -56,7 +58,7 @@ def _returned_before(client: TestClient, account: str, address: str, days_ago: l
                     address_id=address,
                     category="home",
                     value_cents=3_000,
-                    reason="changed_mind",
+                    reason=reason,
                     delivered_at=now - timedelta(days=d + 2),
                     requested_at=now - timedelta(days=d),
                     screening_action="allow",
@@ -201,3 +203,14 @@ def test_a_bad_shopper_in_a_quote_is_a_422_naming_the_field(
     response = client.post("/v1/quotes", json=body, headers=PLATFORM)
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["loc"] == loc
+
+
+def test_quality_claims_are_held_to_the_platforms_norm_not_the_shoppers_own(client: TestClient) -> None:
+    for k in range(30):  # other shoppers: home goods come back without a quality claim
+        _returned_before(client, f"other-{k}", f"home-{k}", [20.0, 50.0])
+    days = [float(d) for d in range(5, 160, 12)]
+    client.post("/v1/orders", json=_orders("claimer", "flat-3", days), headers=PLATFORM)
+    _returned_before(client, "claimer", "flat-3", days[::2], reason="defective")
+    screening = _quote(client, "claimer", "flat-3")["screening"]
+    assert screening["signals"][0]["name"] == "quality_claims"
+    assert screening["action"] != "allow"
