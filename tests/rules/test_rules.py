@@ -188,6 +188,29 @@ def test_who_pays_under_each_table(
     assert sum(a for _, a in split) == amount
 
 
+@pytest.mark.parametrize("method", ["pickup", "drop_off"])
+@pytest.mark.parametrize(
+    ("table", "cost", "km", "payout"),
+    [
+        ("cap_cents = 800", 500, 10, 500),
+        ("cap_cents = 800", 1_500, 10, 800),
+        ("flat_cents = 600", 200, 10, 600),
+        ("flat_cents = 600", 2_000, 10, 600),
+        ("bands = [{ up_to_km = 50, cents = 500 }, { up_to_km = 500, cents = 900 }]", 2_000, 50, 500),
+        ("bands = [{ up_to_km = 50, cents = 500 }, { up_to_km = 500, cents = 900 }]", 2_000, 50.001, 900),
+        ("bands = [{ up_to_km = 50, cents = 500 }, { up_to_km = 500, cents = 900 }]", 2_000, 5_000, 900),
+    ],
+)
+def test_every_insurance_table_kind_pays_on_either_method(
+    method: str, table: str, cost: int, km: float, payout: int
+) -> None:
+    rules = rules_from_text(f"[insurance.{method}]\n{table}\n")
+    distance = round(km * 1000)
+    assert rules.insurance_payout(cost, method=method, distance_m=distance) == payout
+    other = "drop_off" if method == "pickup" else "pickup"
+    assert rules.insurance_payout(cost, method=other, distance_m=distance) is None
+
+
 def test_a_flat_compensation_is_paid_whatever_the_cost_and_a_cap_only_up_to_it() -> None:
     assert InsuranceTable(flat_cents=600).payout(400, 0) == 600
     assert InsuranceTable(cap_cents=600).payout(400, 0) == 400
@@ -242,7 +265,8 @@ def test_a_rule_file_error_names_the_file_and_line(tmp_path: Path) -> None:
 def test_the_documented_rule_file_example_is_a_valid_rule_file() -> None:
     docs = (Path(__file__).parents[2] / "docs" / "api.md").read_text()
     section = docs.split("## Return rules", 1)[1]
-    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    example, bands = (block.split("```", 1)[0] for block in section.split("```toml\n")[1:3])
+    assert rules_from_text(bands).insurance["drop_off"].payout(10_000, 51_000) == 1_000
     rules = rules_from_text(example)
     assert rules.window_for("apparel") == 30
     assert rules.insurance["drop_off"].flat_cents == 800
