@@ -109,11 +109,12 @@ def test_every_start_method_runs_the_race_and_gives_a_valid_plan(method: str) ->
         assert alone.returncode == 0, alone.stdout[-2000:]
         return
     problem = plane_problem({"D": (0, 0)}, [courier("c1"), courier("c2")], _grid(12))
-    race = pyvrp_search.PyvrpRace(problem, list(range(12)), time.perf_counter() + 1.0, 1, 10**9, method)
+    budget_s = 3.0  # generous: a loaded CI machine may take a while to start a child, which is not the point here
+    race = pyvrp_search.PyvrpRace(problem, list(range(12)), time.perf_counter() + budget_s, 1, 10**9, method)
     routes = race.result()
     assert routes is not None, race.failure
     assert sorted(r for route in routes.values() for r in route) == list(range(12))
     assert race.start_s is not None
-    assert 0 <= race.start_s < 1.0
+    assert 0 <= race.start_s < budget_s
     result = solve_valid(problem, time_limit_s=0.5, params=SolveParams(race_start=method))
     assert not result.unassigned
