@@ -6,6 +6,8 @@ that fails the independent validator exits with status 1 (it would be a solver b
 
 from __future__ import annotations
 
+import json
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -126,7 +128,9 @@ def _drawn(source: RoadNetworkSource, problem: RoutingProblem, result: RoutingRe
 
 @app.command()
 def route(
-    problem_file: Annotated[Path, typer.Argument(metavar="PROBLEM.json", help="Problem file (docs/formats.md).")],
+    problem_file: Annotated[
+        Path, typer.Argument(metavar="PROBLEM.json", help="Problem file (docs/formats.md); - reads standard input.")
+    ],
     time_limit: Annotated[
         float,
         typer.Option(
@@ -144,6 +148,10 @@ def route(
         int | None, typer.Option("--solution-limit", min=1, help="Stop after this many solutions (deterministic).")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="Print only errors.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Write the solution to standard output (the summary and progress go to stderr)."),
+    ] = False,
     region: Annotated[
         str | None,
         typer.Option("--region", help="Travel times over this region's road network (e.g. shenzhen-pingshan)."),
@@ -161,7 +169,7 @@ def route(
     ] = None,
 ) -> None:
     """Plan courier routes for the pickups in PROBLEM.json and print routes, KPIs and unassigned requests."""
-    console = Console(quiet=quiet)
+    console = Console(quiet=quiet, stderr=as_json)
     started = time.perf_counter()
     errors = error_console()
     source = None
@@ -199,9 +207,13 @@ def route(
             fail(errors, f"{problem_file}: {error}")
     _print_summary(console, problem, result)
     problems = validate(problem, result)
+    document = result_to_dict(result, problem)
+    if as_json:
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        sys.stdout.flush()
     if out is not None:
         try:
-            write_json_atomically(out, result_to_dict(result))
+            write_json_atomically(out, document)
         except OSError as error:
             fail(errors, f"--out {out}: cannot write: {error}")
         console.print(f"solution written to {out}")

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
@@ -35,9 +38,47 @@ _JSON_NAMES = {
 }
 
 
-def _seconds(value: object, path: str) -> int:
-    """A time of day: integer seconds from midnight, or "HH:MM[:SS]" (hours may pass 24)."""
-    return as_clock(value, path) if isinstance(value, str) else as_int(value, path)
+@dataclass(frozen=True)
+class _Clock:
+    """How the file writes times: seconds or "HH:MM[:SS]" from the day's midnight, or ISO 8601 moments.
+
+    ISO 8601 needs the problem's `date` and `timezone`: a moment becomes seconds from that date's local
+    midnight (a moment on the next day is past 24:00, as a late shift may be).
+    """
+
+    midnight: datetime | None = None
+
+    def seconds(self, value: object, path: str) -> int:
+        """A time as seconds from the problem day's midnight."""
+        if not isinstance(value, str) or "T" not in value:
+            return as_clock(value, path) if isinstance(value, str) else as_int(value, path)
+        if self.midnight is None:
+            raise ValidationError(path, "an ISO 8601 time needs the problem's date and timezone")
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValidationError(path, f"not an ISO 8601 time: {value!r}") from None
+        if moment.tzinfo is None:
+            raise ValidationError(path, f"an ISO 8601 time needs its UTC offset, got {value!r}")
+        return round((moment - self.midnight).total_seconds())
+
+
+def _clock(root: JsonNode) -> _Clock:
+    """The problem's `date` and `timezone`, both or neither."""
+    day, zone = root.optional("date", as_str), root.optional("timezone", as_str)
+    if day is None and zone is None:
+        return _Clock()
+    if day is None or zone is None:
+        raise ValidationError("date" if day is None else "timezone", "give the problem's date and timezone together")
+    try:
+        calendar_day = date.fromisoformat(day)
+    except ValueError:
+        raise ValidationError("date", f'must be a date "YYYY-MM-DD", got {day!r}') from None
+    try:
+        local = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError("timezone", f"not an IANA time zone such as Asia/Shanghai: {zone!r}") from None
+    return _Clock(datetime.combine(calendar_day, time(0), local))
 
 
 def _strings(node: JsonNode, key: str) -> frozenset[str]:
@@ -58,9 +99,9 @@ def _domain(path: str, build: Callable[[], T]) -> T:
         raise ValidationError(f"{path}.{name}" if path else name, error.reason) from None
 
 
-def _window(value: object, path: str) -> TimeWindow:
+def _window(value: object, path: str, clock: _Clock) -> TimeWindow:
     node = JsonNode(value, path)
-    start, end = node.get("start", _seconds), node.get("end", _seconds)
+    start, end = node.get("start", clock.seconds), node.get("end", clock.seconds)
     node.done()
     return _domain(path, lambda: TimeWindow(start, end))
 
@@ -88,7 +129,7 @@ def _depot(value: object, path: str) -> Depot:
     return _domain(path, lambda: Depot(depot_id, location))
 
 
-def _courier(value: object, path: str) -> Courier:
+def _courier(value: object, path: str, clock: _Clock) -> Courier:
     node = JsonNode(value, path)
     start_depot = node.get("start_depot", as_str)
     capacity_node = node.child("capacity")
@@ -101,7 +142,7 @@ def _courier(value: object, path: str) -> Courier:
         id=node.get("id", as_str),
         start_depot_id=start_depot,
         end_depot_id=node.get("end_depot", as_str, start_depot),
-        shift=node.get("shift", _window),
+        shift=node.get("shift", partial(_window, clock=clock)),
         capacity=capacity,
         skills=_strings(node, "skills"),
         fixed_cost_cents=node.get("fixed_cost_cents", as_int, 0),
@@ -115,14 +156,14 @@ def _courier(value: object, path: str) -> Courier:
     return _domain(path, courier)
 
 
-def _request(value: object, path: str) -> PickupRequest:
+def _request(value: object, path: str, clock: _Clock) -> PickupRequest:
     node = JsonNode(value, path)
     location = _location(node)
     request = partial(
         PickupRequest,
         id=node.get("id", as_str),
         location=location,
-        time_windows=tuple(_window(item, p) for item, p in node.items("time_windows")),
+        time_windows=tuple(_window(item, p, clock) for item, p in node.items("time_windows")),
         service_s=node.get("service_s", as_int),
         parcels=_parcels(node, "parcels", required=True),
         delivery_parcels=_parcels(node, "delivery_parcels", required=False),
@@ -188,10 +229,11 @@ def problem_from_dict(data: object, *, matrix_source: MatrixSource | None = None
     """
     root = JsonNode(data, "")
     root.get("name", as_str, "")
+    clock = _clock(root)
     skills = _strings(root, "skills") or DEFAULT_SKILLS
     depots = tuple(_depot(item, path) for item, path in root.items("depots"))
-    couriers = tuple(_courier(item, path) for item, path in root.items("couriers"))
-    requests = tuple(_request(item, path) for item, path in root.items("requests"))
+    couriers = tuple(_courier(item, path, clock) for item, path in root.items("couriers"))
+    requests = tuple(_request(item, path, clock) for item, path in root.items("requests"))
     matrix_node = root.child("matrix") if "matrix" in root.value else JsonNode({"kind": "haversine"}, "matrix")
     matrix = _matrix(matrix_node, depots, requests, matrix_source)
     initial: dict[str, tuple[str, ...]] = {}

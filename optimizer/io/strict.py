@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 import tomllib
 from collections.abc import Callable
 from datetime import date
@@ -231,14 +232,27 @@ def field_line(text: str, field: str) -> int | None:
     return int(start.line) + 1
 
 
+STDIN = Path("-")
+"""The path that means standard input (`backhaul route -`); errors call it `<stdin>`."""
+
+
 def _read_text(path: Path, max_bytes: int) -> str:
-    """The file as UTF-8 text, refused when larger than `max_bytes`."""
+    """The file (or standard input for `-`) as UTF-8 text, refused when larger than `max_bytes`."""
     try:
+        if path == STDIN:
+            data = sys.stdin.buffer.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                raise InputFileError(f"<stdin>: larger than {max_bytes / 2**20:g} MiB")
+            return data.decode("utf-8")
         if path.stat().st_size > max_bytes:
             raise InputFileError(f"{path}: larger than {max_bytes / 2**20:g} MiB")
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise InputFileError(f"{path}: cannot read: {error}") from None
+        raise InputFileError(f"{_name(path)}: cannot read: {error}") from None
+
+
+def _name(path: Path) -> str:
+    return "<stdin>" if path == STDIN else str(path)
 
 
 def read_json_file(path: Path, parse: Callable[[object], T], *, max_bytes: int) -> T:
@@ -247,12 +261,13 @@ def read_json_file(path: Path, parse: Callable[[object], T], *, max_bytes: int) 
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise InputFileError(f"{path}:{error.lineno}: not valid JSON: {error.msg} (column {error.colno})") from None
+        where = _name(path)
+        raise InputFileError(f"{where}:{error.lineno}: not valid JSON: {error.msg} (column {error.colno})") from None
     try:
         return parse(data)
     except ValidationError as error:
         line = field_line(text, error.field)
-        where = f"{path}:{line}" if line else str(path)
+        where = f"{_name(path)}:{line}" if line else _name(path)
         raise InputFileError(f"{where}: {error}") from None
 
 
