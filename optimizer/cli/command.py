@@ -16,6 +16,7 @@ from optimizer.errors import BackhaulError
 
 if TYPE_CHECKING:
     from optimizer.geo.region import Region
+    from optimizer.geo.road_matrix import RoadNetworkSource
 
 app = typer.Typer(help="Backhaul: reverse-logistics optimisation for e-commerce returns.", no_args_is_help=True)
 MAX_TIME_LIMIT_S = 24 * 3600.0
@@ -23,6 +24,10 @@ MAX_TIME_LIMIT_S = 24 * 3600.0
 RegionsDir = Annotated[
     Path,
     typer.Option("--regions-dir", envvar="BACKHAUL_REGIONS_DIR", help="Folder of region folders."),
+]
+RoadRegion = Annotated[
+    str | None,
+    typer.Option("--region", help="Travel times over this region's road network (e.g. shenzhen-pingshan)."),
 ]
 CacheDir = Annotated[
     Path,
@@ -74,6 +79,15 @@ def open_region(name: str, regions_dir: Path, errors: Console) -> Region:
         return load_region(name, regions_dir=regions_dir)
     except BackhaulError as error:
         fail(errors, str(error))
+
+
+def road_source(region: str | None, regions_dir: Path, cache_dir: Path, errors: Console) -> RoadNetworkSource | None:
+    """Travel over the named region's roads (None without `--region`); exits with the region's error."""
+    if region is None:
+        return None
+    from optimizer.geo.road_matrix import RoadNetworkSource
+
+    return RoadNetworkSource(open_region(region, regions_dir, errors), cache_dir)
 
 
 def write_json_atomically(path: Path, document: object) -> None:

@@ -21,13 +21,14 @@ from optimizer.cli.command import (
     MAX_TIME_LIMIT_S,
     CacheDir,
     RegionsDir,
+    RoadRegion,
     app,
     check_writable,
     clock,
     error_console,
     fail,
     money,
-    open_region,
+    road_source,
     table,
     write_json_atomically,
 )
@@ -152,10 +153,7 @@ def route(
         bool,
         typer.Option("--json", help="Write the solution to standard output (the summary and progress go to stderr)."),
     ] = False,
-    region: Annotated[
-        str | None,
-        typer.Option("--region", help="Travel times over this region's road network (e.g. shenzhen-pingshan)."),
-    ] = None,
+    region: RoadRegion = None,
     regions_dir: RegionsDir = DEFAULT_REGIONS_DIR,
     cache_dir: CacheDir = DEFAULT_CACHE_DIR,
     geojson: Annotated[
@@ -172,13 +170,9 @@ def route(
     console = Console(quiet=quiet, stderr=as_json)
     started = time.perf_counter()
     errors = error_console()
-    source = None
     if geojson is not None and region is None:
         fail(errors, "--geojson draws legs along the road network: give --region too")
-    if region is not None:
-        from optimizer.geo.road_matrix import RoadNetworkSource
-
-        source = RoadNetworkSource(open_region(region, regions_dir, errors), cache_dir)
+    source = road_source(region, regions_dir, cache_dir, errors)
     try:
         problem = load_problem(problem_file, matrix_source=source)
     except BackhaulError as error:

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from optimizer.cli.command import CacheDir, RegionsDir, app, error_console, fail, open_region
+from optimizer.cli.command import CacheDir, RegionsDir, RoadRegion, app, error_console, fail, road_source
 from optimizer.errors import BackhaulError
 from optimizer.geo import DEFAULT_CACHE_DIR, DEFAULT_REGIONS_DIR
 from optimizer.io.problem_json import load_problem
@@ -26,10 +26,7 @@ def validate(
     solution_file: Annotated[
         Path, typer.Argument(metavar="SOLUTION.json", help="Solution file (docs/formats.md), from any engine.")
     ],
-    region: Annotated[
-        str | None,
-        typer.Option("--region", help="Travel times over this region's road network, as the solution was planned."),
-    ] = None,
+    region: RoadRegion = None,
     regions_dir: RegionsDir = DEFAULT_REGIONS_DIR,
     cache_dir: CacheDir = DEFAULT_CACHE_DIR,
     quiet: Annotated[bool, typer.Option("--quiet", help="Print only violations and errors.")] = False,
@@ -39,11 +36,7 @@ def validate(
     Nothing is solved: the independent validator recomputes travel, loads and costs from the problem.
     """
     errors = error_console()
-    source = None
-    if region is not None:
-        from optimizer.geo.road_matrix import RoadNetworkSource
-
-        source = RoadNetworkSource(open_region(region, regions_dir, errors), cache_dir)
+    source = road_source(region, regions_dir, cache_dir, errors)
     try:
         problem = load_problem(problem_file, matrix_source=source)
         result = load_solution(solution_file)
