@@ -35,6 +35,7 @@ def serve(
     from sqlalchemy.exc import SQLAlchemyError
 
     from api.config import Settings
+    from api.logs import log_config
     from api.store import Store
     from optimizer.assignment.center_days import CenterCapacity
     from optimizer.errors import BackhaulError
@@ -58,7 +59,8 @@ def serve(
     except BackhaulError as error:
         fail(errors, f"bad setting: {error}")
     try:
-        Store(settings.database_url).migrate()  # once, before the workers start
+        if settings.migrate:  # off on all hosts but one when several start at once (docs/deployment.md)
+            Store(settings.database_url).migrate()  # once, before the workers start
     except SQLAlchemyError as error:
         reason = " ".join(str(getattr(error, "orig", None) or error).split())  # one line, no link to the docs
         fail(errors, f"DATABASE_URL: cannot open or migrate the database: {reason}")
@@ -74,6 +76,8 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        log_config=log_config("info"),
+        access_log=False,  # RequestContext writes the access lines, as JSON with their request ids
         timeout_graceful_shutdown=10,
     )
 

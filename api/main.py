@@ -15,6 +15,7 @@ from api import error_handlers
 from api.config import Settings
 from api.cpu_gate import CpuGate
 from api.job_pool import JobPool
+from api.logs import RequestContext
 from api.middleware import Admission, BodyLimit, Metrics, MetricsMiddleware
 from api.routes import assignments, dropoffs, health, merchants, pickups, plans, quotes, returns, shoppers, slots
 from api.services import Service
@@ -69,6 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(Admission, paths=GATED)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContext)  # outermost: every line, refusals included, has its request id
     return app
 
 

@@ -3,6 +3,7 @@ idempotent retries across workers, and bookings that survive a kill -9 and a res
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -290,3 +291,26 @@ def test_a_thousand_concurrent_registrations_fill_a_center_day_exactly(database_
     assert all(count <= CENTER_DAY_CAPACITY for (center, _), count in placed.items() if center == "C1")
     assert live <= 1.03 * optimum, (live, optimum)
     store.dispose()
+
+
+def test_every_log_line_is_json_and_a_request_carries_its_id_through(tmp_path: Path) -> None:
+    """`X-Request-ID` is echoed (a usable one kept, another replaced) and names the request's log lines."""
+    with serve(f"sqlite:///{tmp_path / 'logs.db'}", tmp_path) as (url, _):
+        kept = httpx.get(f"{url}/v1/returns/rt_none", headers=PLATFORM | {"X-Request-ID": "trace-42"}, timeout=10)
+        replaced = httpx.get(f"{url}/healthz", headers={"X-Request-ID": "bad id!"}, timeout=10)
+        fresh = httpx.get(f"{url}/healthz", timeout=10)
+        time.sleep(0.5)  # the access line is written as the answer ends
+    assert kept.headers["x-request-id"] == "trace-42"
+    assert replaced.headers["x-request-id"] != "bad id!"
+    assert len(fresh.headers["x-request-id"]) == 32
+    (log,) = tmp_path.glob("server-*.log")
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]  # every line is JSON
+    assert all({"time", "level", "logger", "message", "request_id"} <= set(line) for line in lines)
+    (mine,) = [line for line in lines if line["request_id"] == "trace-42"]
+    assert (mine["logger"], mine["method"], mine["route"], mine["status"]) == (
+        "backhaul.access",
+        "GET",
+        "/v1/returns/{return_id}",
+        404,
+    )
+    assert any(line["logger"].startswith("uvicorn") for line in lines)
