@@ -99,6 +99,11 @@ def _domain(path: str, build: Callable[[], T]) -> T:
         raise ValidationError(f"{path}.{name}" if path else name, error.reason) from None
 
 
+def problem_midnight(data: object) -> datetime | None:
+    """The local midnight a problem document's times count from, when it gives its date and timezone."""
+    return _clock(JsonNode(data, "")).midnight
+
+
 def _window(value: object, path: str, clock: _Clock) -> TimeWindow:
     node = JsonNode(value, path)
     start, end = node.get("start", clock.seconds), node.get("end", clock.seconds)
