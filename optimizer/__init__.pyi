@@ -73,6 +73,11 @@ from .quoting import (
     ReturnsDesk as ReturnsDesk,
     SlotPolicy as SlotPolicy,
 )
+from .records import (
+    Planned as Planned,
+    plan as plan,
+    problem_from_records as problem_from_records,
+)
 from .routing import (
     RoutingProblem as RoutingProblem,
     RoutingResult as RoutingResult,

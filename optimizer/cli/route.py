@@ -42,8 +42,7 @@ from optimizer.routing.solver import solve
 from optimizer.routing.validator import validate
 
 if TYPE_CHECKING:  # the road network's modules load only when a command needs them
-    from optimizer.geo.road_matrix import RoadNetworkSource
-    from optimizer.geo.route_shapes import DrawnRoute
+    pass
 
 
 def _print_summary(console: Console, problem: RoutingProblem, result: RoutingResult) -> None:
@@ -100,31 +99,6 @@ def _print_summary(console: Console, problem: RoutingProblem, result: RoutingRes
         console.print(table("Unassigned", ["request", "reason", "detail"], rows))
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
-
-
-def _drawn(source: RoadNetworkSource, problem: RoutingProblem, result: RoutingResult) -> list[DrawnRoute]:
-    """The plan's routes as points on the road network: start depot, stops in order, end depot."""
-    from optimizer.geo.route_shapes import DrawnRoute, RoutePoint
-
-    locations = [d.location for d in problem.depots] + [r.location for r in problem.requests]
-    nodes, access = source.locate(locations)
-    depot_of = {d.id: k for k, d in enumerate(problem.depots)}
-    request_of = {r.id: len(problem.depots) + k for k, r in enumerate(problem.requests)}
-
-    def point(k: int, properties: dict[str, object]) -> RoutePoint:
-        where = locations[k]
-        return RoutePoint(int(nodes[k]), float(access[k]), where.lon, where.lat, properties)
-
-    drawn = []
-    for route in result.routes:
-        courier = problem.couriers[problem.courier_index[route.courier_id]]
-        points = [point(depot_of[courier.start_depot_id], {"id": courier.start_depot_id, "kind": "start"})]
-        for k, stop in enumerate(route.stops, start=1):
-            properties = {"id": stop.request_id, "kind": "stop", "sequence": k, "service_start_s": stop.service_start_s}
-            points.append(point(request_of[stop.request_id], properties))
-        points.append(point(depot_of[courier.end_depot_id], {"id": courier.end_depot_id, "kind": "end"}))
-        drawn.append(DrawnRoute(route.courier_id, points))
-    return drawn
 
 
 @app.command()
@@ -212,10 +186,10 @@ def route(
             fail(errors, f"--out {out}: cannot write: {error}")
         console.print(f"solution written to {out}")
     if geojson is not None and source is not None:
-        from optimizer.geo.route_shapes import routes_geojson
+        from optimizer.geo.route_shapes import plan_geojson
 
         try:
-            write_json_atomically(geojson, routes_geojson(source.region.road_graph, _drawn(source, problem, result)))
+            write_json_atomically(geojson, plan_geojson(source, problem, result))
         except OSError as error:
             fail(errors, f"--geojson {geojson}: cannot write: {error}")
         console.print(f"routes drawn to {geojson}")

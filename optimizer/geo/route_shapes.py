@@ -11,13 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
 from optimizer.errors import ValidationError
 from optimizer.geo.road_graph import DISTANCE_SHIFT, RoadGraph
+
+if TYPE_CHECKING:
+    from optimizer.geo.road_matrix import RoadNetworkSource
+    from optimizer.routing.problem import RoutingProblem
+    from optimizer.routing.result import RoutingResult
 
 SEARCH_CHUNK = 64
 """Leg starts searched at once (each search keeps a row of distances and predecessors per node)."""
@@ -108,3 +113,26 @@ def _point(point: RoutePoint, courier_id: str) -> dict[str, Any]:
         "geometry": {"type": "Point", "coordinates": [point.lon, point.lat]},
         "properties": {"courier_id": courier_id, **point.properties},
     }
+
+
+def plan_geojson(source: RoadNetworkSource, problem: RoutingProblem, result: RoutingResult) -> dict[str, Any]:
+    """A plan's routes along the roads: start depot, stops in order, end depot (`routes_geojson`)."""
+    locations = [d.location for d in problem.depots] + [r.location for r in problem.requests]
+    nodes, access = source.locate(locations)
+    depot_of = {d.id: k for k, d in enumerate(problem.depots)}
+    request_of = {r.id: len(problem.depots) + k for k, r in enumerate(problem.requests)}
+
+    def point(k: int, properties: dict[str, object]) -> RoutePoint:
+        where = locations[k]
+        return RoutePoint(int(nodes[k]), float(access[k]), where.lon, where.lat, properties)
+
+    drawn = []
+    for route in result.routes:
+        courier = problem.couriers[problem.courier_index[route.courier_id]]
+        points = [point(depot_of[courier.start_depot_id], {"id": courier.start_depot_id, "kind": "start"})]
+        for k, stop in enumerate(route.stops, start=1):
+            properties = {"id": stop.request_id, "kind": "stop", "sequence": k, "service_start_s": stop.service_start_s}
+            points.append(point(request_of[stop.request_id], properties))
+        points.append(point(depot_of[courier.end_depot_id], {"id": courier.end_depot_id, "kind": "end"}))
+        drawn.append(DrawnRoute(route.courier_id, points))
+    return routes_geojson(source.region.road_graph, drawn)
