@@ -35,7 +35,7 @@ def test_the_plan_is_validated_and_comes_back_as_a_table_and_a_map(tiny_region: 
     assert planned.violations == []
     table = planned.to_dataframe()
     served = table.dropna(subset=["courier_id"]) if "unassigned" in table else table
-    assert sorted(served["request_id"]) == sorted(p["id"] for p in PICKUPS)
+    assert sorted(served["request_id"]) == sorted(str(p["id"]) for p in PICKUPS)
     assert (served.groupby("courier_id")["parcels"].max() <= 4).all()  # capacity holds, load after each stop
     features = planned.to_geojson()["features"]
     assert {f["properties"].get("courier_id") for f in features} >= set(served["courier_id"])
@@ -68,10 +68,10 @@ def test_couriers_need_a_depot_and_a_problem_needs_depots_or_a_region() -> None:
 
 
 def test_the_quickstart_notebook_runs(tmp_path: Path) -> None:
-    notebook = nbformat.read(ROOT / "docs" / "quickstart.ipynb", as_version=4)
+    notebook = nbformat.read(ROOT / "docs" / "quickstart.ipynb", as_version=4)  # type: ignore[no-untyped-call]
     NotebookClient(
         notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "docs")}}
     ).execute()
     errors = [o for cell in notebook.cells for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     assert errors == []
-    nbformat.write(notebook, tmp_path / "quickstart.ipynb")  # the executed copy, for a look when it fails
+    nbformat.write(notebook, tmp_path / "quickstart.ipynb")  # type: ignore[no-untyped-call]
