@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from api.errors import CODES
 from optimizer.domain.vocabulary import CATEGORIES, REASON_CODES
@@ -47,7 +47,16 @@ def _iso_datetime(value: Any) -> Any:
     return value
 
 
-IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime)]
+def _in_utc(moment: datetime) -> datetime:
+    """A moment UTC can hold (`0001-01-01T00:00:00+01:00` is before year 1 in UTC)."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("a moment between years 1 and 9999 in UTC") from None
+    return moment
+
+
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime), AfterValidator(_in_utc)]
 """A moment, written in ISO 8601 with its UTC offset (`2026-11-27T09:30:00+08:00`)."""
 
 

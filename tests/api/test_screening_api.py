@@ -114,6 +114,7 @@ def test_racing_reports_of_the_same_orders_store_each_line_once(client: TestClie
     [
         ({"delivered_at": "2026-01-01T00:00:00"}, ["body", "orders", 0, "delivered_at"]),
         ({"delivered_at": 1764000000}, ["body", "orders", 0, "delivered_at"]),
+        ({"delivered_at": "0001-01-01T00:00:00+01:00"}, ["body", "orders", 0, "delivered_at"]),
         ({"items": [{"category": "home", "value_cents": False}]}, ["body", "orders", 0, "items", 0, "value_cents"]),
         ({"items": []}, ["body", "orders", 0, "items"]),
         ({"account_id": "a b"}, ["body", "orders", 0, "account_id"]),
