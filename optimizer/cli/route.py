@@ -35,7 +35,7 @@ from optimizer.cli.command import (
 from optimizer.errors import BackhaulError
 from optimizer.geo import DEFAULT_CACHE_DIR, DEFAULT_REGIONS_DIR
 from optimizer.io.problem_json import load_problem
-from optimizer.io.solution_json import result_to_dict
+from optimizer.io.solution_json import add_leg_geometry, result_to_dict
 from optimizer.routing.problem import RoutingProblem
 from optimizer.routing.result import RoutingResult, SolveStatus
 from optimizer.routing.solver import solve
@@ -139,13 +139,18 @@ def route(
             "(needs --region).",
         ),
     ] = None,
+    leg_geometry: Annotated[
+        bool,
+        typer.Option("--leg-geometry", help="Put each leg's road polyline into the solution (needs --region)."),
+    ] = False,
 ) -> None:
     """Plan courier routes for the pickups in PROBLEM.json and print routes, KPIs and unassigned requests."""
     console = Console(quiet=quiet, stderr=as_json)
     started = time.perf_counter()
     errors = error_console()
-    if geojson is not None and region is None:
-        fail(errors, "--geojson draws legs along the road network: give --region too")
+    for flag, wanted in (("--geojson", geojson is not None), ("--leg-geometry", leg_geometry)):
+        if wanted and region is None:
+            fail(errors, f"{flag} draws legs along the road network: give --region too")
     source = road_source(region, regions_dir, cache_dir, errors)
     try:
         problem = load_problem(problem_file, matrix_source=source)
@@ -176,6 +181,13 @@ def route(
     _print_summary(console, problem, result)
     problems = validate(problem, result)
     document = result_to_dict(result, problem)
+    drawn = None
+    if source is not None and (geojson is not None or leg_geometry):
+        from optimizer.geo.route_shapes import plan_geojson
+
+        drawn = plan_geojson(source, problem, result)
+        if leg_geometry:
+            add_leg_geometry(document, drawn)
     if as_json:
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
         sys.stdout.flush()
@@ -185,11 +197,9 @@ def route(
         except OSError as error:
             fail(errors, f"--out {out}: cannot write: {error}")
         console.print(f"solution written to {out}")
-    if geojson is not None and source is not None:
-        from optimizer.geo.route_shapes import plan_geojson
-
+    if geojson is not None and drawn is not None:
         try:
-            write_json_atomically(geojson, plan_geojson(source, problem, result))
+            write_json_atomically(geojson, drawn)
         except OSError as error:
             fail(errors, f"--geojson {geojson}: cannot write: {error}")
         console.print(f"routes drawn to {geojson}")

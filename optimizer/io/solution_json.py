@@ -76,6 +76,25 @@ def _route(route: Route, problem: RoutingProblem) -> dict[str, Any]:
     }
 
 
+def add_leg_geometry(document: dict[str, Any], drawn: dict[str, Any]) -> None:
+    """Put the road polylines of the plan's GeoJSON (`route_shapes.plan_geojson`) into a solution document.
+
+    Each stop gets the leg that reached it (`geometry`, `[lon, lat]` points), each route its way back
+    (`return_geometry`).
+    """
+    routes = {route["courier_id"]: route for route in document["routes"]}
+    for feature in drawn["features"]:
+        properties = feature["properties"]
+        if properties.get("kind") != "leg":
+            continue
+        route, leg = routes[properties["courier_id"]], properties["leg"]
+        coordinates = feature["geometry"]["coordinates"]
+        if leg < len(route["stops"]):
+            route["stops"][leg]["geometry"] = coordinates
+        else:
+            route["return_geometry"] = coordinates
+
+
 def result_to_dict(result: RoutingResult, problem: RoutingProblem) -> dict[str, Any]:
     """The solution document written by `backhaul route --out` or `--json` (stops with places and legs)."""
     return {
@@ -185,8 +204,8 @@ def result_from_dict(data: object) -> RoutingResult:
     return result
 
 
-_DERIVED_STOP_KEYS = ("lat", "lon", "travel_s", "travel_m", "waiting_s")
-_DERIVED_ROUTE_KEYS = ("duration_s", "return_travel_s", "return_travel_m")
+_DERIVED_STOP_KEYS = ("lat", "lon", "travel_s", "travel_m", "waiting_s", "geometry")
+_DERIVED_ROUTE_KEYS = ("duration_s", "return_travel_s", "return_travel_m", "return_geometry")
 """Keys a solution carries for readers, derived from the rest: the validator recomputes what it needs."""
 
 

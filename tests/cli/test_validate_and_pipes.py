@@ -160,3 +160,20 @@ def test_an_iso_time_needs_a_date_timezone_and_offset() -> None:
     data["couriers"][0]["shift"]["start"] = "2026-12-01T08:30:00"
     with pytest.raises(ValueError, match="needs its UTC offset"):
         problem_from_dict(data)
+
+
+def test_with_a_region_a_solution_can_carry_each_legs_road_polyline(tmp_path: Path) -> None:
+    out = tmp_path / "solution.json"
+    args = ["route", str(SAMPLE_PROBLEM), "--region", "shenzhen-pingshan", "--time-limit", "2", "--out", str(out)]
+    result = runner.invoke(app, [*args, "--leg-geometry", "--quiet"])
+    assert result.exit_code == 0, result.output
+    route = json.loads(out.read_text())["routes"][0]
+    first = route["stops"][0]
+    assert len(first["geometry"]) >= 2
+    assert len(route["return_geometry"]) >= 2
+    assert abs(first["geometry"][-1][0] - first["lon"]) < 0.01  # the leg ends near the stop
+    checked = runner.invoke(app, ["validate", str(SAMPLE_PROBLEM), str(out), "--region", "shenzhen-pingshan"])
+    assert checked.exit_code == 0, checked.output
+    refused = runner.invoke(app, ["route", str(SAMPLE_PROBLEM), "--leg-geometry"])
+    assert refused.exit_code == 2
+    assert "--leg-geometry draws legs along the road network" in refused.output
