@@ -332,3 +332,12 @@ def test_postgresql_had_no_lock_or_statement_timeout(database_url: str) -> None:
         assert session.execute(text("SHOW lock_timeout")).scalar() == "1500ms"
         assert session.execute(text("SHOW statement_timeout")).scalar() == "20s"
     store.dispose()
+
+
+@pytest.mark.parametrize("at", ["0001-01-01T00:00:00+01:00", 1764000000, "2026-11-28T10:00:00"])
+def test_a_time_that_is_not_an_iso_moment_utc_can_hold_is_a_422_naming_it(client: TestClient, at: object) -> None:
+    """Before year 1 in UTC was a 500; a number was read as a Unix time; a time needs its offset."""
+    event = {"event_id": "e-1", "type": "picked_up", "at": at}
+    response = client.post("/v1/returns/rt_none/events", json=event, headers=OPERATOR)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["loc"] == ["body", "at"]
