@@ -7,6 +7,7 @@ insured shopper's shipping insurance pays up to the cap and the shopper the rest
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -14,6 +15,12 @@ from types import MappingProxyType
 from optimizer.domain import MAX_AMOUNT
 from optimizer.errors import ValidationError
 from optimizer.rules.ruleset import METHOD_TABLES, InsuranceTable, RuleSet
+
+
+@functools.cache
+def _default_rules(insurance_cap_cents: int) -> RuleSet:
+    """Built once per cap: every quote of a merchant without saved rules asks for it."""
+    return RuleSet(insurance={m: InsuranceTable(cap_cents=insurance_cap_cents) for m in METHOD_TABLES})
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,7 @@ class ReturnPolicy:
 
     def rules(self) -> RuleSet:
         """The rule set of a merchant who saved none: the statutory floor, 运费险 capped at `insurance_cap_cents`."""
-        return RuleSet(insurance={m: InsuranceTable(cap_cents=self.insurance_cap_cents) for m in METHOD_TABLES})
+        return _default_rules(self.insurance_cap_cents)
 
 
 @dataclass(frozen=True)

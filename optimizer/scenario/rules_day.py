@@ -24,7 +24,7 @@ from optimizer.io.strict import TomlTable, as_name, int_in, number_in
 from optimizer.rules import Item, RuleSet, decide, read_rules_file
 from optimizer.rules.ruleset import STATUTORY_FLAGS
 from optimizer.screening import History, assess
-from optimizer.screening.population import BEHAVIOURS, PopulationSpec, generate_population
+from optimizer.screening.population import BEHAVIOURS, PopulationSpec, generate_population, last_requests
 
 VALUE_MEDIAN_CENTS = MappingProxyType(
     {"apparel": 8_000, "shoes": 20_000, "electronics": 50_000, "home": 6_000, "bulky": 100_000}
@@ -87,12 +87,7 @@ class ShopperBase:
             PopulationSpec(shoppers=max(2_000, shoppers), abusive_shares=dict.fromkeys(BEHAVIOURS, share)), seed
         )
         self.history = History(population.purchases, population.returns)
-        end = max(r.requested_at for r in population.returns)
-        latest = {}
-        for item in sorted(population.returns, key=lambda r: r.requested_at):
-            if item.requested_at >= end - timedelta(days=30):
-                latest[item.account] = item
-        self.requests = list(latest.values())
+        self.requests = list(last_requests(population).values())
         """Each account's last return request in the population's final 30 days: who asks to return now."""
         self.rng = np.random.default_rng(seed + 7)
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from optimizer.rules.ruleset import Screening
 from optimizer.screening.detector import RiskAssessment, assess
 from optimizer.screening.history import History
-from optimizer.screening.population import Population
+from optimizer.screening.population import Population, last_requests
 
 
 @dataclass(frozen=True)
@@ -58,11 +58,7 @@ def detector(thresholds: Screening) -> Screener:
 def evaluate(population: Population, screen: Screener, window_days: int = 30) -> Scores:
     """Screen every account with a return request late in the horizon, and score the flags against the labels."""
     history = History(population.purchases, population.returns)
-    end = max(r.requested_at for r in population.returns)
-    last = {}
-    for item in sorted(population.returns, key=lambda r: r.requested_at):
-        if item.requested_at >= end - timedelta(days=window_days):
-            last[item.account] = item
+    last = last_requests(population, window_days)
     found, planted = Counter[str](), Counter[str]()
     flagged = true_positives = 0
     false_signals = Counter[str]()

@@ -164,3 +164,13 @@ def generate_population(spec: PopulationSpec, seed: int) -> Population:
         if household[0] <= 0:
             household = []
     return Population(maker.purchases, maker.returns, maker.labels)
+
+
+def last_requests(population: Population, window_days: int = 30) -> dict[str, PastReturn]:
+    """Each account's last return request in the final `window_days` of the horizon: who asks to return now."""
+    end = max(r.requested_at for r in population.returns)
+    last = {}
+    for item in sorted(population.returns, key=lambda r: r.requested_at):
+        if item.requested_at >= end - timedelta(days=window_days):
+            last[item.account] = item
+    return last
