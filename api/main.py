@@ -17,7 +17,19 @@ from api.cpu_gate import CpuGate
 from api.job_pool import JobPool
 from api.logs import RequestContext
 from api.middleware import Admission, BodyLimit, Metrics, MetricsMiddleware
-from api.routes import assignments, dropoffs, health, merchants, pickups, plans, quotes, returns, shoppers, slots
+from api.routes import (
+    assignments,
+    dropoffs,
+    health,
+    merchants,
+    pickups,
+    planner,
+    plans,
+    quotes,
+    returns,
+    shoppers,
+    slots,
+)
 from api.services import Service
 from api.store import Store
 
@@ -65,7 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.metrics = Metrics()
     error_handlers.install(app)
     error_handlers.document(app)
-    for module in (quotes, slots, pickups, dropoffs, returns, merchants, shoppers, plans, assignments, health):
+    for module in (quotes, slots, pickups, dropoffs, returns, merchants, shoppers, plans, planner, assignments, health):
         app.include_router(module.router)
     app.add_middleware(Admission, paths=GATED)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

@@ -31,11 +31,13 @@ CATEGORIES = [
 ]
 
 
-def _clock(seconds: int) -> str:
+def clock(seconds: int) -> str:
+    """Seconds from midnight as HH:MM."""
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
-def _parcel(rng: np.random.Generator, category: int) -> dict[str, int]:
+def parcel(rng: np.random.Generator, category: int) -> dict[str, int]:
+    """One parcel of the category, its weight and volume drawn from the category's ranges."""
     _, weight, volume, _ = CATEGORIES[category]
     return {"weight_g": int(rng.integers(*weight)), "volume_cm3": int(rng.integers(*volume)), "count": 1}
 
@@ -88,14 +90,14 @@ def build() -> dict[str, Any]:
             "id": f"RET-{i + 1:04d}",
             "lat": addresses[i].lat,
             "lon": addresses[i].lon,
-            "time_windows": [{"start": _clock(a), "end": _clock(b)} for a, b in windows],
+            "time_windows": [{"start": clock(a), "end": clock(b)} for a, b in windows],
             "service_s": 420 if CATEGORIES[category][0] == "bulky" else int(rng.integers(120, 300)),
-            "parcels": [_parcel(rng, category) for _ in range(1 if rng.random() < 0.8 else 2)],
+            "parcels": [parcel(rng, category) for _ in range(1 if rng.random() < 0.8 else 2)],
         }
         if CATEGORIES[category][0] == "bulky":
             request["skills"] = ["bulky", "two_person"] if rng.random() < 0.4 else ["bulky"]
         if rng.random() < 0.12:
-            request["delivery_parcels"] = [_parcel(rng, category)]
+            request["delivery_parcels"] = [parcel(rng, category)]
         if rng.random() < 0.1:
             request["mandatory"] = False
             request["penalty_cents"] = 2_500

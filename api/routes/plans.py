@@ -1,4 +1,4 @@
-"""`/v1/plans` and `/v1/days/{date}/routes`: operators re-optimise a day and read its routes."""
+"""`/v1/plans`, `/v1/days/{date}/routes` and `/map`: operators re-optimise a day, read and draw its routes."""
 
 from __future__ import annotations
 
@@ -80,3 +80,30 @@ def get_day_routes(
         disposition = f'attachment; filename="{date.isoformat()}-{courier_id}.csv"'
         return Response(sheet, media_type="text/csv", headers={"Content-Disposition": disposition})
     return service.day_routes.view(date)
+
+
+@router.get(
+    "/days/{date}/map",
+    operation_id="get_day_map",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "description": "the map document: title, roads, sites, plans (routes as GeoJSON), centers",
+                    }
+                }
+            }
+        },
+        **errors(422),
+    },
+)
+def get_day_map(date: IsoDate, service: ServiceDep, _operator: OperatorDep) -> Response:
+    """What the planners' page (`/planner`) draws. Operators only.
+
+    The region's roads, the day's live routes along them, the depots, centers and drop-off points,
+    and each center's returns to process that day against its capacity.
+    """
+    return Response(json.dumps(service.day_routes.map(date), separators=(",", ":")), media_type="application/json")

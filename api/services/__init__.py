@@ -53,7 +53,7 @@ class Service(ServiceContext):
         self.bookings = Bookings(self, self.quotes, self.centers, self.idempotency, self.returns)
         self.dropoffs = DropOffs(self, self.quotes, self.centers, self.idempotency, self.returns)
         self.plan_jobs = PlanJobs(self, run_job)
-        self.day_routes = DayRoutes(self)
+        self.day_routes = DayRoutes(self, self.centers)
         self.assignments = Assignments(self)
         self.fleet = FleetChanges(self)
 

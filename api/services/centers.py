@@ -35,6 +35,7 @@ from optimizer.assignment.center_days import (
     center_day_problem,
 )
 from optimizer.assignment.result import cost_of
+from optimizer.maps.document import CenterLoad
 
 _COUNTS = select(CenterDayRow.center_id, CenterDayRow.day, CenterDayRow.category, CenterDayRow.used).where(
     CenterDayRow.region == bindparam("region"),
@@ -95,6 +96,17 @@ class CenterReservations:
             desk.origins, desk.categories, centers, desk.haul_m, desk.region.line_haul, empty
         )
         self.capacity = CenterCapacity(centers, settings.capacity_overrides())
+
+    def loads(self, day: date) -> list[CenterLoad]:
+        """Each center's returns reserved for processing on `day`, against its capacity that day."""
+        with self.context.store.read() as session:
+            rows = session.execute(
+                select(CenterDayRow.center_id, CenterDayRow.used).where(
+                    CenterDayRow.region == self.context.region, CenterDayRow.day == day, CenterDayRow.category == TOTAL
+                )
+            )
+            used = {row.center_id: row.used for row in rows}
+        return [CenterLoad(c.id, self.capacity.limit(c, TOTAL, day), used.get(c.id, 0)) for c in self.capacity.centers]
 
     def options(self, origin: int, category: str, weight_g: int, collected: date) -> Iterator[CenterDayOption]:
         """The return's (center, day) options, cheapest first; it can be processed from the day after collection.

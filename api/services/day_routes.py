@@ -1,7 +1,8 @@
 """A day's routes as couriers drive them: stops in order with slot, time and parcels; GeoJSON; a run sheet.
 
 Operators read them. The JSON and the run sheet come from the live plan and the bookings it holds;
-the GeoJSON draws every leg along the road graph's fastest path (`optimizer.geo.route_shapes`).
+the GeoJSON draws every leg along the road graph's fastest path (`optimizer.geo.route_shapes`), and
+the planner's map adds the region's roads and the centers' load (`optimizer.maps`).
 """
 
 from __future__ import annotations
@@ -9,16 +10,19 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
 
 from api.errors import NotFoundError
 from api.schemas import DayRoute, DayRoutesPublic, RouteStop
+from api.services.centers import CenterReservations
 from api.services.context import ServiceContext
 from api.tables import BookingRow
 from optimizer.geo.route_shapes import DrawnRoute, RoutePoint, routes_geojson
 from optimizer.live import DayPlan, LiveRoute
+from optimizer.maps.document import map_document, plan_layer, road_layer
 from optimizer.quoting import slot_id
 
 RUN_SHEET_COLUMNS = (
@@ -39,8 +43,25 @@ RUN_SHEET_COLUMNS = (
 class DayRoutes:
     """Read a day's live routes for the people who drive and plan them."""
 
-    def __init__(self, context: ServiceContext) -> None:
+    def __init__(self, context: ServiceContext, centers: CenterReservations) -> None:
         self.context = context
+        self.centers = centers
+
+    @cached_property
+    def _roads(self) -> dict[str, Any]:
+        return road_layer(self.context.desk.region.road_graph)
+
+    def map(self, day: date) -> dict[str, Any]:
+        """The planner's map of the day: its live routes along the roads and the centers' load that day."""
+        title = f"{self.context.desk.region.title}: routes of {day.isoformat()}"
+        return map_document(
+            self.context.desk.region,
+            [plan_layer("live routes", self.geojson(day))],
+            title=title,
+            centers=self.centers.loads(day),
+            centers_title=f"Centers: returns to process on {day.isoformat()}",
+            roads=self._roads,
+        )
 
     def _read(self, day: date) -> tuple[DayPlan, dict[str, BookingRow]]:
         plan = self.context.current_plan(day)

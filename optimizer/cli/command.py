@@ -92,12 +92,19 @@ def road_source(region: str | None, regions_dir: Path, cache_dir: Path, errors: 
 
 def write_json_atomically(path: Path, document: object) -> None:
     """Write JSON next to `path` and rename it into place, so a crash never leaves half a file."""
+    write_text_atomically(path, json.dumps(document, indent=2) + "\n")
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write `text` next to `path` and rename it into place, so a crash never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
-        json.dump(document, handle, indent=2)
-        handle.write("\n")
+        handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(handle.name, 0o666 & ~umask)  # as an ordinary new file would be, not the temporary file's 0600
     os.replace(handle.name, path)
 
 

@@ -69,7 +69,10 @@ def convert(
             roads = road_source(region, regions_dir, cache_dir, errors)
             problem, midnight = read_json_file(
                 source,
-                lambda data: (problem_from_dict(data, matrix_source=roads), problem_midnight(data)),
+                lambda data: (
+                    problem_from_dict(data, matrix_source=roads, cache_dir=cache_dir),
+                    problem_midnight(data),
+                ),
                 max_bytes=MAX_PROBLEM_BYTES,
             )
             origin = int(midnight.timestamp()) if midnight is not None else 0

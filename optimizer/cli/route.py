@@ -10,7 +10,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -31,18 +31,17 @@ from optimizer.cli.command import (
     road_source,
     table,
     write_json_atomically,
+    write_text_atomically,
 )
 from optimizer.errors import BackhaulError
 from optimizer.geo import DEFAULT_CACHE_DIR, DEFAULT_REGIONS_DIR
+from optimizer.geo.region import Region
 from optimizer.io.problem_json import load_problem
 from optimizer.io.solution_json import add_leg_geometry, result_to_dict
 from optimizer.routing.problem import RoutingProblem
 from optimizer.routing.result import RoutingResult, SolveStatus
 from optimizer.routing.solver import solve
 from optimizer.routing.validator import validate
-
-if TYPE_CHECKING:  # the road network's modules load only when a command needs them
-    pass
 
 
 def _print_summary(console: Console, problem: RoutingProblem, result: RoutingResult) -> None:
@@ -101,6 +100,18 @@ def _print_summary(console: Console, problem: RoutingProblem, result: RoutingRes
         console.print(f"[yellow]warning:[/] {warning}")
 
 
+def _write_map(path: Path, region: Region, problem_file: Path, drawn: dict[str, Any], errors: Console) -> None:
+    from optimizer.maps.document import map_document, plan_layer
+    from optimizer.maps.page import map_html
+
+    title = f"{problem_file.name}: {region.title}"
+    document = map_document(region, [plan_layer("plan", drawn)], title=title)
+    try:
+        write_text_atomically(path, map_html(document))
+    except OSError as error:
+        fail(errors, f"--map {path}: cannot write: {error}")
+
+
 @app.command()
 def route(
     problem_file: Annotated[
@@ -143,20 +154,28 @@ def route(
         bool,
         typer.Option("--leg-geometry", help="Put each leg's road polyline into the solution (needs --region)."),
     ] = False,
+    map_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--map",
+            metavar="FILE.html",
+            help="Write an interactive map of the routes along the roads; it opens offline (needs --region).",
+        ),
+    ] = None,
 ) -> None:
     """Plan courier routes for the pickups in PROBLEM.json and print routes, KPIs and unassigned requests."""
     console = Console(quiet=quiet, stderr=as_json)
     started = time.perf_counter()
     errors = error_console()
-    for flag, wanted in (("--geojson", geojson is not None), ("--leg-geometry", leg_geometry)):
+    for flag, wanted in (("--geojson", geojson is not None), ("--leg-geometry", leg_geometry), ("--map", map_file)):
         if wanted and region is None:
             fail(errors, f"{flag} draws legs along the road network: give --region too")
     source = road_source(region, regions_dir, cache_dir, errors)
     try:
-        problem = load_problem(problem_file, matrix_source=source)
+        problem = load_problem(problem_file, matrix_source=source, cache_dir=cache_dir)
     except BackhaulError as error:
         fail(errors, str(error))
-    for flag, target in (("--out", out), ("--geojson", geojson)):
+    for flag, target in (("--out", out), ("--geojson", geojson), ("--map", map_file)):
         if target is not None:
             check_writable(target, errors, flag)
     show_progress = console.is_terminal and not quiet
@@ -182,7 +201,7 @@ def route(
     problems = validate(problem, result)
     document = result_to_dict(result, problem)
     drawn = None
-    if source is not None and (geojson is not None or leg_geometry):
+    if source is not None and (geojson is not None or leg_geometry or map_file is not None):
         from optimizer.geo.route_shapes import plan_geojson
 
         drawn = plan_geojson(source, problem, result)
@@ -203,6 +222,9 @@ def route(
         except OSError as error:
             fail(errors, f"--geojson {geojson}: cannot write: {error}")
         console.print(f"routes drawn to {geojson}")
+    if map_file is not None and source is not None and drawn is not None:
+        _write_map(map_file, source.region, problem_file, drawn, errors)
+        console.print(f"map written to {map_file}")
     if problems:
         for message in problems:
             errors.print(f"invalid plan: {message}", markup=False, highlight=False)

@@ -38,7 +38,7 @@ def validate(
     errors = error_console()
     source = road_source(region, regions_dir, cache_dir, errors)
     try:
-        problem = load_problem(problem_file, matrix_source=source)
+        problem = load_problem(problem_file, matrix_source=source, cache_dir=cache_dir)
         result = load_solution(solution_file)
     except BackhaulError as error:
         fail(errors, str(error))

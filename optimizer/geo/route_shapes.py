@@ -136,3 +136,28 @@ def plan_geojson(source: RoadNetworkSource, problem: RoutingProblem, result: Rou
         points.append(point(depot_of[courier.end_depot_id], {"id": courier.end_depot_id, "kind": "end"}))
         drawn.append(DrawnRoute(route.courier_id, points))
     return routes_geojson(source.region.road_graph, drawn)
+
+
+def loops_geojson(graph: RoadGraph, loops: Sequence[Sequence[tuple[float, float]]]) -> dict[str, Any]:
+    """Routes given as (lon, lat) lists, depot first, each drawn along the roads and back to its depot.
+
+    Each point is snapped to its nearest road node (`RoadGraph.snap`); couriers are named `route 1`,
+    `route 2`, ... in the order given.
+    """
+    drawn = []
+    for k, loop in enumerate(loops, start=1):
+        closed = [*loop, loop[0]]
+        nodes, access = graph.snap(closed)
+        last = len(closed) - 1
+        points = [
+            RoutePoint(
+                int(node),
+                float(metres),
+                lon,
+                lat,
+                {"kind": "start" if i == 0 else "end" if i == last else "stop", "sequence": i, "id": f"{k}.{i}"},
+            )
+            for i, ((lon, lat), node, metres) in enumerate(zip(closed, nodes, access, strict=True))
+        ]
+        drawn.append(DrawnRoute(f"route {k}", points))
+    return routes_geojson(graph, drawn)

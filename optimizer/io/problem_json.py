@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 
 from optimizer.domain import DEFAULT_SKILLS, Courier, Depot, Load, Location, Parcel, PickupRequest, TimeWindow
-from optimizer.errors import ValidationError
+from optimizer.errors import InputFileError, ValidationError
+from optimizer.geo import DEFAULT_CACHE_DIR
 from optimizer.geo.matrices import HaversineSource, MatrixSource, TravelMatrix
 from optimizer.io.strict import JsonNode, as_bool, as_clock, as_int, as_number, as_str, read_json_file
 from optimizer.routing.problem import RoutingProblem
@@ -195,10 +196,41 @@ def _located_matrix(
         raise ValidationError(f"{field}.lat", error.reason) from None
 
 
+def _road_source(node: JsonNode, override: MatrixSource | None, cache_dir: Path | None) -> MatrixSource:
+    """The road network a `road` matrix names: `override` (from `--region`) if it is that one, else loaded."""
+    name = node.get("region", as_str)
+    fingerprint = node.optional("fingerprint", as_str)
+    node.done()
+    if override is None:
+        from optimizer.geo.region import load_region
+        from optimizer.geo.road_matrix import RoadNetworkSource
+
+        try:
+            override = RoadNetworkSource(load_region(name), cache_dir)
+        except InputFileError as error:
+            raise ValidationError(node.at("region"), str(error)) from None
+    region = getattr(override, "region", None)
+    if region is None or region.name != name:
+        given = getattr(region, "name", "no road network")
+        raise ValidationError(node.at("region"), f"the problem is measured on {name}'s roads, not on {given}")
+    if fingerprint is not None and fingerprint != region.fingerprint:
+        raise ValidationError(
+            node.at("fingerprint"),
+            f"{name}'s road network here is {region.fingerprint}, not the one the problem was made on",
+        )
+    return override
+
+
 def _matrix(
-    node: JsonNode, depots: tuple[Depot, ...], requests: tuple[PickupRequest, ...], override: MatrixSource | None
+    node: JsonNode,
+    depots: tuple[Depot, ...],
+    requests: tuple[PickupRequest, ...],
+    override: MatrixSource | None,
+    cache_dir: Path | None,
 ) -> TravelMatrix:
     kind = node.get("kind", as_str)
+    if kind == "road":
+        return _located_matrix(_road_source(node, override, cache_dir), depots, requests)
     if override is not None:
         if kind != "haversine":
             raise ValidationError(node.at("kind"), f"a {kind} matrix cannot be replaced by a road-network one")
@@ -224,13 +256,16 @@ def _matrix(
             arrays[key] = np.array(values, dtype=np.int64).reshape(size, size)
         node.done()
         return _domain(node.path, lambda: TravelMatrix(arrays["distance_m"], arrays["duration_s"]))
-    raise ValidationError(node.at("kind"), f'must be "haversine" or "explicit", got {kind!r}')
+    raise ValidationError(node.at("kind"), f'must be "haversine", "explicit" or "road", got {kind!r}')
 
 
-def problem_from_dict(data: object, *, matrix_source: MatrixSource | None = None) -> RoutingProblem:
+def problem_from_dict(
+    data: object, *, matrix_source: MatrixSource | None = None, cache_dir: Path | None = DEFAULT_CACHE_DIR
+) -> RoutingProblem:
     """Build a problem from parsed JSON; raises `ValidationError` naming the field.
 
-    `matrix_source` (a road network, say) replaces the file's haversine estimate.
+    `matrix_source` (a road network, say) replaces the file's haversine estimate, or is the region
+    a `road` matrix names; otherwise that region is loaded, its matrices cached in `cache_dir`.
     """
     root = JsonNode(data, "")
     root.get("name", as_str, "")
@@ -240,7 +275,7 @@ def problem_from_dict(data: object, *, matrix_source: MatrixSource | None = None
     couriers = tuple(_courier(item, path, clock) for item, path in root.items("couriers"))
     requests = tuple(_request(item, path, clock) for item, path in root.items("requests"))
     matrix_node = root.child("matrix") if "matrix" in root.value else JsonNode({"kind": "haversine"}, "matrix")
-    matrix = _matrix(matrix_node, depots, requests, matrix_source)
+    matrix = _matrix(matrix_node, depots, requests, matrix_source, cache_dir)
     initial: dict[str, tuple[str, ...]] = {}
     if "initial_routes" in root.value:
         routes = root.child("initial_routes")
@@ -250,6 +285,9 @@ def problem_from_dict(data: object, *, matrix_source: MatrixSource | None = None
     return _domain("", lambda: RoutingProblem(depots, couriers, requests, matrix, skills, initial))
 
 
-def load_problem(path: Path, *, matrix_source: MatrixSource | None = None) -> RoutingProblem:
+def load_problem(
+    path: Path, *, matrix_source: MatrixSource | None = None, cache_dir: Path | None = DEFAULT_CACHE_DIR
+) -> RoutingProblem:
     """Read a problem file; every error becomes an `InputFileError` naming the file, line and field."""
-    return read_json_file(path, partial(problem_from_dict, matrix_source=matrix_source), max_bytes=MAX_PROBLEM_BYTES)
+    build = partial(problem_from_dict, matrix_source=matrix_source, cache_dir=cache_dir)
+    return read_json_file(path, build, max_bytes=MAX_PROBLEM_BYTES)

@@ -171,8 +171,12 @@ def cheapest_insertion(
     routes: Mapping[int, Sequence[int]],
     request: int,
     couriers: Iterable[int],
+    fixed: Mapping[int, int] | None = None,
 ) -> InsertionSearch:
     """The cheapest feasible position after each courier's locked prefix, costed exactly.
+
+    `fixed` may hold, per courier, how many first stops cannot change any more (under way, say),
+    beyond its locked prefix.
 
     The vectorised test discards the gaps that cannot take the request; the exact route evaluation
     (which also holds the route's maximum duration) costs the others. A courier with no feasible
@@ -202,7 +206,7 @@ def cheapest_insertion(
                 capacity,
             )
             ok |= fit
-        first = len(problem.locked_requests[courier])
+        first = max(len(problem.locked_requests[courier]), (fixed or {}).get(courier, 0))
         candidates = [p for p in range(first, len(route) + 1) if ok[p]]
         base = route_units(problem, evaluate_route(problem, courier, route)) if candidates else 0
         found = False

@@ -1,7 +1,8 @@
 """Scenario outputs: KPIs, an offline HTML report and comparisons.
 
-Scenario outputs: `kpis.json`, an offline HTML report (map and charts embedded as images), and the
-tables and chart of a comparison. Nothing is fetched at view time: the report opens without a network.
+Scenario outputs: `kpis.json`, an offline HTML report (an interactive map of the routes along the
+roads, drawn by `optimizer.maps`, and charts as embedded images), and the tables and chart of a
+comparison. Nothing is fetched at view time: the report opens without a network.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ matplotlib.use("Agg")  # files only, no display
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.collections import LineCollection
 
-from optimizer.scenario.day import Design
+from optimizer.geo.route_shapes import loops_geojson
+from optimizer.maps.document import CenterLoad, Flow, map_document, plan_layer
+from optimizer.maps.page import head, map_section
 from optimizer.scenario.kpis import KPI_ROWS, CostSplit
 from optimizer.scenario.simulation import ScenarioResult
 
@@ -44,46 +46,20 @@ def _png(figure: Any) -> bytes:
     return buffer.getvalue()
 
 
-def map_png(result: ScenarioResult, design: Design) -> bytes:
-    """Roads, routes (straight lines between consecutive stops), sites and the flows to the centers."""
+def route_map(result: ScenarioResult) -> dict[str, Any]:
+    """The busiest day's routes of both designs along the roads, their flows to the centers, the centers' load."""
     region = result.region
-    graph = region.road_graph
-    figure, axes = plt.subplots(figsize=(10, 8))
-    edges = graph.edges
-    segments = list(np.stack([graph.lonlat[edges.u], graph.lonlat[edges.v]], axis=1))
-    major = np.isin(edges.fclass, ["motorway", "trunk", "primary", "secondary"])
-    axes.add_collection(
-        LineCollection([s for s, m in zip(segments, major, strict=True) if not m], colors="#dddddd", linewidths=0.3)
-    )
-    axes.add_collection(
-        LineCollection([s for s, m in zip(segments, major, strict=True) if m], colors="#bbbbbb", linewidths=0.8)
-    )
-    colours = plt.get_cmap("tab20")
-    for i, route in enumerate(design.routes):
-        xs, ys = zip(*[*route, route[0]], strict=True)
-        axes.plot(xs, ys, color=colours(i % 20), linewidth=0.9, alpha=0.85)
-    if design.flows:
-        biggest = max(n for *_, n in design.flows)
-        for origin, target, count in design.flows:
-            width = 0.5 + 4 * count / biggest
-            axes.plot(*zip(origin, target, strict=True), color="#c0392b", alpha=0.25, linewidth=width)
-    sites = region.sites
-    drops = np.array([(p.location.lon, p.location.lat) for p in sites.drop_off_points]).reshape(-1, 2)
-    depots = np.array([(d.location.lon, d.location.lat) for d in sites.depots]).reshape(-1, 2)
-    axes.scatter(drops[:, 0], drops[:, 1], marker="^", s=14, color="#2980b9", label="drop-off point", zorder=3)
-    axes.scatter(depots[:, 0], depots[:, 1], marker="s", s=40, color="black", label="courier depot", zorder=4)
-    for site in sites.centers:
-        where = (site.location.lon, site.location.lat)
-        axes.scatter([where[0]], [where[1]], marker="*", s=160, color="#c0392b", zorder=5)
-        axes.annotate(site.id, where, xytext=(4, 4), textcoords="offset points", fontsize=8)
-    axes.scatter([], [], marker="*", s=80, color="#c0392b", label="processing center")
-    axes.set_aspect(1 / np.cos(np.radians(np.mean(graph.lonlat[:, 1]))))
-    axes.autoscale()
-    axes.ticklabel_format(useOffset=False)
-    axes.set_title(f"{design.name}: {len(design.routes)} routes, flows to centers (width = returns)")
-    axes.legend(loc="lower left", fontsize=8)
-    figure.text(0.99, 0.005, "Roads: (c) OpenStreetMap contributors (ODbL); sites synthetic", ha="right", fontsize=7)
-    return _png(figure)
+    plans = [
+        plan_layer(
+            design.name,
+            loops_geojson(region.road_graph, design.routes),
+            [Flow(origin, target, count) for origin, target, count in design.flows],
+        )
+        for design in (result.optimised, result.baseline)
+    ]
+    centers = [CenterLoad(c.id, c.capacity, c.used) for c in result.optimised.kpis.centers]
+    title = f"{result.spec.name}: the busiest day's routes"
+    return map_document(region, plans, title=title, centers=centers, centers_title="Centers (Backhaul, all dates)")
 
 
 def charts_png(result: ScenarioResult) -> bytes:
@@ -118,7 +94,8 @@ def charts_png(result: ScenarioResult) -> bytes:
 
 
 STYLE = (
-    "body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em}table{border-collapse:collapse}"
+    "body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em}.bh-frame .bh-map{height:640px}"
+    ".bh-frame{border:1px solid #ccc}table{border-collapse:collapse}"
     "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child{text-align:left}img{max-width:100%}"
 )
 
@@ -148,12 +125,11 @@ def report_html(result: ScenarioResult) -> str:
         for d, b in zip(mine_kpis.days, base.days, strict=False)
     )
     span = f", {result.spec.days} days" if result.spec.days > 1 else ""
-    title = html.escape(f"{result.spec.name}: {result.spec.region}, {result.spec.day}{span}")
+    heading = f"{result.spec.name}: {result.spec.region}, {result.spec.day}{span}"
+    title = html.escape(heading)
     co2 = ", ".join(f"{v.name} {v.co2_g_per_km:g} g" for v, _ in result.spec.fleet.types())
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>{STYLE}</style>
-</head><body>
+<html lang="en"><head>{head(heading, STYLE)}</head><body>
 <h1>{title}</h1>
 <p>Seed {result.spec.seed}; simulated in {result.runtime_s:.0f} s. Backhaul saves
 <b>{result.saved_per_processed_return_pct:.1f} %</b> per processed return against today's practice on the same
@@ -162,8 +138,9 @@ shoppers (nearest capable center with room, else the next-nearest, else the queu
 <table id="kpis"><tr><th>KPI</th><th>Backhaul</th><th>today's practice</th><th>change</th></tr>
 {"".join(rows)}</table>
 <h2>Map</h2>
-{_img(map_png(result, result.optimised), "map: Backhaul routes and flows")}
-{_img(map_png(result, result.baseline), "map: today's practice routes and flows")}
+<p>The busiest day's routes along the roads; choose the design on the right. Red bands: returns sent to each
+center (width = returns). Scroll or use + and − to zoom, drag to move, click a route to zoom to it.</p>
+<div class="bh-frame">{map_section(route_map(result))}</div>
 <h2>Charts</h2>
 {_img(charts_png(result), "cost per processed return and returns processed per day")}
 <h2>Days</h2>

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -15,6 +16,13 @@ if TYPE_CHECKING:
 REGION = "shanghai-central"
 ADDRESS = {"lat": 31.2304, "lon": 121.4737}  # People's Square
 KEYS = "platform:pk-secret,merchant7:mk-secret,ops:op-secret"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def tomorrow() -> date:

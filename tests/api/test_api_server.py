@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from tests.api.api_client import (
     OPERATOR,
     PLATFORM,
     REGION,
+    free_port,
     return_fields,
     settings as service_settings,
     slot,
@@ -44,16 +44,10 @@ OUTAGE_BURST = 60
 CAPACITY = 10  # 2 depots x 1 courier x 5 parcels
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def serve(database_url: str, folder: Path, **settings: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`backhaul serve --workers 2` on a free port, until the block ends (then the whole group is killed)."""
-    port = _free_port()
+    port = free_port()
     environment = os.environ | {
         "DATABASE_URL": database_url,
         "BACKHAUL_REGION": REGION,
@@ -213,7 +207,7 @@ def test_a_database_restart_under_booking_load_loses_no_confirmed_booking(tmp_pa
         pytest.skip("needs PostgreSQL (.ci/run starts it)")
     folder = Path(tempfile.mkdtemp(prefix="backhaul-outage-"))
     folder.chmod(0o755)  # the server runs as the postgres user when the tests run as root
-    control = os.environ | {"PGPORT_CI": str(_free_port()), "PGDATA_CI": str(folder / "pg")}
+    control = os.environ | {"PGPORT_CI": str(free_port()), "PGDATA_CI": str(folder / "pg")}
     postgres = [str(ROOT / ".ci" / "postgres")]
     url = subprocess.run(postgres, env=control, capture_output=True, text=True, check=True).stdout.strip()
     answers: list[tuple[int, str, str]] = []

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -88,3 +90,34 @@ def test_a_run_sheet_is_one_couriers_stops_as_csv(client: TestClient) -> None:
     assert "courier_id" in missing.text
     assert _routes(client, format="csv", courier_id="nobody").status_code == 404
     assert client.get(f"/v1/days/{tomorrow().isoformat()}/routes", headers=PLATFORM).status_code == 403
+
+
+def test_the_planners_map_draws_the_live_routes_and_each_centers_reserved_load(client: TestClient) -> None:
+    day = tomorrow().isoformat()
+    response = client.get(f"/v1/days/{day}/map", headers=OPERATOR)
+    assert response.status_code == 200
+    document = response.json()
+    live = {route["courier_id"] for route in _routes(client).json()["routes"]}
+    (plan,) = document["plans"]
+    assert {f["properties"]["courier_id"] for f in plan["routes"]["features"]} == live
+    service: Service = client.app.state.service  # type: ignore[attr-defined]
+    graph = service.desk.region.road_graph
+    assert len(document["roads"]["nodes"]) == 2 * len(graph.lonlat)
+    centers = {c.id for c in service.desk.region.sites.centers}
+    assert {c["id"] for c in document["centers"]} == centers
+    processing = tomorrow() + timedelta(days=1)
+    loads = {c["id"]: c["used"] for c in client.get(f"/v1/days/{processing}/map", headers=OPERATOR).json()["centers"]}
+    assert sum(loads.values()) == 14  # every booked return holds a place on the day after its collection
+    assert client.get(f"/v1/days/{day}/map", headers=PLATFORM).status_code == 403
+    assert client.get(f"/v1/days/{day}/map").status_code == 401
+    assert client.get("/v1/days/2026-02-30/map", headers=OPERATOR).status_code == 422
+
+
+def test_the_planners_page_holds_no_data_and_loads_nothing_from_elsewhere(client: TestClient) -> None:
+    page = client.get("/planner")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "X-API-Key" in page.text
+    assert re.search(r"(src|href|url)\W{1,3}https?:", page.text) is None
+    assert "@import" not in page.text
+    assert "/v1/days/" in page.text
