@@ -12,7 +12,6 @@ instead of failing the solve; locked prefixes fixed on the next variables.
 from __future__ import annotations
 
 import itertools
-import math
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -33,19 +32,12 @@ _STATUS = routing_enums_pb2.RoutingSearchStatus
 
 
 class SearchProgress:
-    """The search's progress: plans found, the callback, the end of a slice.
+    """The search's progress: counts plans found and reports them to the caller's callback."""
 
-    Counts solutions, reports them to the caller's callback, and ends the search at the first
-    plan found after `stop_after` (a perf_counter time), so a slice never ends empty-handed.
-    """
-
-    def __init__(
-        self, model: OrToolsModel, started: float, callback: ProgressCallback | None, stop_after: float = math.inf
-    ) -> None:
+    def __init__(self, model: OrToolsModel, started: float, callback: ProgressCallback | None) -> None:
         self.model = model
         self.started = started
         self.callback = callback
-        self.stop_after = stop_after
         self.solutions = 0
         self.first_solution_s: float | None = None
         self.best = float("inf")
@@ -59,7 +51,7 @@ class SearchProgress:
         }
 
     def __call__(self) -> None:
-        """Count and report a plan the search just found; end the search after its slice."""
+        """Count and report a plan the search just found."""
         elapsed = time.perf_counter() - self.started
         self.solutions += 1
         if self.first_solution_s is None:
@@ -67,8 +59,6 @@ class SearchProgress:
         self.best = min(self.best, self.model.routing.CostVar().Value() / COST_UNITS_PER_CENT)
         if self.callback is not None:
             self.callback(elapsed, self.best)
-        if time.perf_counter() >= self.stop_after:
-            self.model.routing.solver().FinishCurrentSearch()
 
 
 class OrToolsModel:

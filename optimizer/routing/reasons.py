@@ -28,6 +28,10 @@ class Screening:
 
 
 def _courier_class(problem: RoutingProblem, courier: int) -> tuple[object, ...]:
+    """What decides whether a courier reaches a request in its slot, capacity aside.
+
+    Couriers alike in all of it share one check: screening costs requests x classes, not x couriers.
+    """
     spec = problem.couriers[courier]
     return (
         problem.start_point(courier),
@@ -35,16 +39,22 @@ def _courier_class(problem: RoutingProblem, courier: int) -> tuple[object, ...]:
         spec.shift,
         spec.duration_limit_s,
         spec.speed_factor,
-        problem.locked_requests[courier] or courier,
+        problem.locked_requests[courier],
     )
 
 
 def screen_requests(problem: RoutingProblem) -> list[Screening]:
     """Screen every request against every courier: skills, capacity, reachability inside its slot."""
-    reach_memo: dict[tuple[object, ...], bool] = {}
+    skilled_memo: dict[frozenset[str], list[int]] = {}
+    class_ids: dict[tuple[object, ...], int] = {}
+    class_of = [class_ids.setdefault(_courier_class(problem, v), len(class_ids)) for v in range(len(problem.couriers))]
+    capacities = problem.capacities
     screenings = []
     for r, request in enumerate(problem.requests):
-        skilled = [v for v, c in enumerate(problem.couriers) if request.required_skills <= c.skills]
+        needs = request.required_skills
+        if needs not in skilled_memo:
+            skilled_memo[needs] = [v for v, c in enumerate(problem.couriers) if needs <= c.skills]
+        skilled = skilled_memo[needs]
         if not skilled:
             missing = sorted(request.required_skills - set().union(*(c.skills for c in problem.couriers)))
             needed = ", ".join(sorted(request.required_skills))
@@ -53,22 +63,19 @@ def screen_requests(problem: RoutingProblem) -> list[Screening]:
                 detail += f" (no courier has {', '.join(missing)})"
             screenings.append(Screening((), Unassigned(request.id, UnassignedReason.NO_SKILLED_COURIER, detail)))
             continue
-        fitting = [
-            v
-            for v in skilled
-            if not request.pickup_load.exceeded_dimensions(problem.couriers[v].capacity)
-            and not request.delivery_load.exceeded_dimensions(problem.couriers[v].capacity)
-        ]
+        pickup, delivery = problem.pickup_loads[r], problem.delivery_loads[r]
+        room = (pickup <= capacities).all(axis=1) & (delivery <= capacities).all(axis=1)
+        fitting = [v for v in skilled if room[v]]
         if not fitting:
             screenings.append(Screening((), _capacity_reason(problem, r, skilled)))
             continue
+        reaches: dict[int, bool] = {}  # courier class -> whether it reaches this request
         reachable = []
         for v in fitting:
-            key = (*_courier_class(problem, v), r)
-            if key not in reach_memo:
+            if class_of[v] not in reaches:
                 schedule = evaluate_route(problem, v, [*problem.locked_requests[v], r])
-                reach_memo[key] = not any(not name.startswith("capacity:") for name in schedule.violations)
-            if reach_memo[key]:
+                reaches[class_of[v]] = not any(not name.startswith("capacity:") for name in schedule.violations)
+            if reaches[class_of[v]]:
                 reachable.append(v)
         if not reachable:
             detail = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from typing import Any
 
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
@@ -11,7 +12,9 @@ from optimizer.domain import Load, TimeWindow
 from optimizer.errors import InfeasibleError
 from optimizer.routing.params import SolveParams
 from optimizer.routing.problem import RoutingProblem
+from optimizer.routing.reasons import screen_requests
 from optimizer.routing.result import SolveStatus
+from optimizer.routing.schedule import evaluate_route
 from optimizer.routing.solver import solve
 from optimizer.routing.validator import validate
 from tests.builders import courier, plane_problem, request
@@ -64,6 +67,21 @@ def problems(draw: st.DrawFn) -> RoutingProblem:
                 (draw(coordinate), draw(coordinate)),
             )
         )
+    if draw(st.booleans()):  # a twin: alike in capacity aside (screening shares its checks), or in all but one thing
+        first = couriers[0]
+        unlike: dict[str, Any] = draw(
+            st.sampled_from(
+                [
+                    {},
+                    {"speed_factor": 0.5 if first.speed_factor != 0.5 else 1.0},
+                    {"shift": TimeWindow((first.shift.start_s + first.shift.end_s) // 2, first.shift.end_s)},
+                    {"max_route_duration_s": 1_500},
+                    {"start_depot_id": "D0" if first.start_depot_id != "D0" else f"D{n_depots - 1}"},
+                ]
+            )
+        )
+        capacity = Load(draw(st.integers(2_000, 20_000)), 1_000_000, 2)
+        couriers.append(dataclasses.replace(first, id="twin", capacity=capacity, **unlike))
     lock_first = draw(st.booleans())
     if requests and lock_first:
         couriers[0] = dataclasses.replace(couriers[0], locked_stop_ids=(requests[0][0].id,))
@@ -89,3 +107,24 @@ def test_every_plan_is_valid_and_accounts_for_every_request(problem: RoutingProb
     served = [s.request_id for route in result.routes for s in route.stops]
     left = [u.request_id for u in result.unassigned]
     assert sorted(served + left) == sorted(r.id for r in problem.requests)
+
+
+@settings(max_examples=int(os.environ.get("BACKHAUL_PROPERTY_EXAMPLES", "60")), deadline=None)
+@given(problems())
+def test_screening_matches_each_courier_checked_on_its_own(problem: RoutingProblem) -> None:
+    """Couriers alike in depots, shift, duration and speed share one reach check; it must not change the answer."""
+    for r, screening in enumerate(screen_requests(problem)):
+        spec = problem.requests[r]
+        expected = tuple(
+            v
+            for v, c in enumerate(problem.couriers)
+            if spec.required_skills <= c.skills
+            and not spec.pickup_load.exceeded_dimensions(c.capacity)
+            and not spec.delivery_load.exceeded_dimensions(c.capacity)
+            and all(
+                name.startswith("capacity:")
+                for name in evaluate_route(problem, v, [*problem.locked_requests[v], r]).violations
+            )
+        )
+        assert screening.couriers == expected
+        assert (screening.reason is None) == bool(expected)
