@@ -35,7 +35,7 @@ from api.jobs import booked_requests
 from api.services import Service
 from api.store import Store
 from api.tables import BookingRow
-from benchmarks.center_fill import positive
+from benchmarks.arguments import positive
 from benchmarks.live_server import REGION, book_all, generated_addresses, start_server
 from optimizer.live import plan_problem, plan_result
 from optimizer.routing import validate

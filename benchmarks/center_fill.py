@@ -36,6 +36,7 @@ from api.config import Settings
 from api.services import Service
 from api.store import Store
 from api.tables import CenterDayRow, DropOffRow
+from benchmarks.arguments import positive
 from benchmarks.live_server import start_server
 from benchmarks.retrying import post_retrying
 from optimizer.assignment import ReturnBatch, assign
@@ -138,14 +139,6 @@ def run_once(folder: Path, args: argparse.Namespace) -> dict[str, float]:
     }
     store.dispose()
     return result
-
-
-def positive(text: str) -> int:
-    """A whole number of at least 1 (argparse names the flag when it is not)."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def repeated(

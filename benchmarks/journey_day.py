@@ -40,7 +40,8 @@ from api.jobs import booked_requests
 from api.services import Service
 from api.store import Store
 from api.tables import BookingRow
-from benchmarks.center_fill import positive, repeated
+from benchmarks.arguments import positive
+from benchmarks.center_fill import repeated
 from benchmarks.live_server import start_server
 from optimizer.live import plan_problem, plan_result
 from optimizer.routing import validate

@@ -14,6 +14,7 @@ Everything is synthetic and seeded: `python benchmarks/make_returns.py` rewrites
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import sys
@@ -165,8 +166,10 @@ def _seconds(text: str) -> int:
     return int(hours) * 3600 + int(minutes) * 60
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Write every instance of `DAYS` into `benchmarks/returns/`."""
+    about = "Write the returns benchmark's instances into benchmarks/returns/, the same bytes every time."
+    argparse.ArgumentParser(description=about).parse_args(argv)  # --help, and no stray arguments
     OUT.mkdir(exist_ok=True)
     for day in DAYS:
         problem, online = build(day)

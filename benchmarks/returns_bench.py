@@ -30,6 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the project's packages
 
 from benchmarks import online
+from benchmarks.arguments import positive, positive_seconds
 from benchmarks.engines import CORES, ENGINES, cannot_express
 from optimizer.errors import BackhaulError
 from optimizer.io.problem_json import MAX_PROBLEM_BYTES, load_problem
@@ -174,9 +175,13 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the command line, run every engine on every instance, print and write the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("instances", nargs="+", type=Path, metavar="INSTANCE")
-    parser.add_argument("--time-limit", type=float, required=True, help="seconds per instance, engine and run")
+    parser.add_argument(
+        "--time-limit", type=positive_seconds, required=True, help="seconds per instance, engine and run"
+    )
     parser.add_argument("--engine", action="append", choices=ALL_ENGINES, help="repeat for several (default: all)")
-    parser.add_argument("--runs", type=int, default=1, help="runs per engine (seeds 0, 1, ...); the table has medians")
+    parser.add_argument(
+        "--runs", type=positive, default=1, help="runs per engine (seeds 0, 1, ...); the table has medians"
+    )
     parser.add_argument("--out", type=Path, default=Path("results/returns_bench"), help="solutions and results.json")
     parser.add_argument("--record", action="store_true", help=f"record better validated plans in {BEST_KNOWN}")
     args = parser.parse_args(argv)

@@ -145,3 +145,22 @@ def test_a_bad_online_file_stops_the_run_naming_the_file_line_and_key(
     assert f"{bad}:" in error
     assert message in error
     assert not (tmp_path / "results.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--time-limit", "0"], "argument --time-limit: must be a positive number of seconds, got 0"),
+        (["--time-limit", "nan"], "argument --time-limit: must be a positive number of seconds, got nan"),
+        (["--time-limit", "1", "--runs", "0"], "argument --runs: must be at least 1, got 0"),
+        (["--time-limit", "1", "--engine", "gurobi"], "argument --engine: invalid choice: 'gurobi'"),
+    ],
+)
+def test_a_bad_argument_stops_the_run_naming_the_flag(
+    small_day: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], arguments: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        returns_bench.main([str(small_day[0]), *arguments, "--out", str(tmp_path)])
+    assert stop.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "results.json").exists()
