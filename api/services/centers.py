@@ -100,12 +100,8 @@ class CenterReservations:
     def loads(self, day: date) -> list[CenterLoad]:
         """Each center's returns reserved for processing on `day`, against its capacity that day."""
         with self.context.store.read() as session:
-            rows = session.execute(
-                select(CenterDayRow.center_id, CenterDayRow.used).where(
-                    CenterDayRow.region == self.context.region, CenterDayRow.day == day, CenterDayRow.category == TOTAL
-                )
-            )
-            used = {row.center_id: row.used for row in rows}
+            between = {"region": self.context.region, "category": TOTAL, "first": day, "last": day}
+            used = {row.center_id: row.used for row in session.execute(_COUNTS, between)}
         return [CenterLoad(c.id, self.capacity.limit(c, TOTAL, day), used.get(c.id, 0)) for c in self.capacity.centers]
 
     def options(self, origin: int, category: str, weight_g: int, collected: date) -> Iterator[CenterDayOption]:
